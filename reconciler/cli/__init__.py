@@ -1,0 +1,115 @@
+"""The command line: a click group, one module per command, and the one error boundary.
+
+Only this package prints or exits. Library code raises ``ReconcilerError`` subclasses, each
+carrying its exit code (SPEC §4); :func:`main` turns them into one calm line on stderr and
+writes unexpected tracebacks to a log file (``--debug`` re-raises instead).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from reconciler.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_UNEXPECTED,
+    EXIT_USAGE,
+    ConfigError,
+    ReconcilerError,
+)
+
+
+@dataclass
+class AppContext:
+    """What every command receives in ``ctx.obj``."""
+
+    debug: bool = False
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Re-raise unexpected errors with their traceback.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """GitOps for the Oro <-> dotmailer (Dotdigital) integration."""
+    ctx.obj = AppContext(debug=debug)
+
+
+def _register() -> None:
+    from reconciler.cli import version
+
+    cli.add_command(version.command)
+
+
+_register()
+
+
+def log_dir() -> Path:
+    """Where unexpected tracebacks go: $RECONCILER_LOG_DIR, else .reconciler/logs, else tmp."""
+    configured = os.environ.get("RECONCILER_LOG_DIR")
+    if configured:
+        return Path(configured)
+    local = Path(".reconciler")
+    if local.is_dir():
+        return local / "logs"
+    return Path(tempfile.gettempdir()) / "reconciler-logs"
+
+
+def _write_traceback() -> Path | None:
+    try:
+        directory = log_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix="crash-", suffix=".log", dir=directory)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(traceback.format_exc())
+        return Path(name)
+    except OSError:
+        return None
+
+
+def _print_error(error: ReconcilerError) -> None:
+    if isinstance(error, ConfigError) and error.diagnostics:
+        for diagnostic in error.diagnostics:
+            click.echo(str(diagnostic), err=True)
+    click.echo(f"error: {error}", err=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``reconciler`` console script; returns the process exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        result = cli.main(args=args, prog_name="reconciler", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Interrupted.", err=True)
+        return EXIT_INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE
+    except ReconcilerError as exc:
+        if debug:
+            raise
+        _print_error(exc)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if debug:
+            raise
+        path = _write_traceback()
+        where = f"; the traceback is in {path}" if path else ""
+        click.echo(f"error: unexpected {type(exc).__name__}: {exc}{where}", err=True)
+        return EXIT_UNEXPECTED
+    return int(result or 0)
+
+
+def run() -> None:  # pragma: no cover - console-script shim
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""Frozen dataclasses for the desired world (from YAML) and the live world (from the APIs).
+
+Data flows one way: config -> model -> (live via providers, state) -> plan -> render | apply.
+Nothing here does I/O. Names follow SPEC §2; where a rule comes from the Oro bundle or the
+Dotdigital API, the reference file is named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Literal
+
+from reconciler.errors import Location
+
+# SPEC §2.2 / oro-dotmailer-bundle.md §2: the four data-field types and two visibilities.
+DataFieldType = Literal["String", "Numeric", "Date", "Boolean"]
+Visibility = Literal["Private", "Public"]
+DATA_FIELD_TYPES: tuple[DataFieldType, ...] = ("String", "Numeric", "Date", "Boolean")
+VISIBILITIES: tuple[Visibility, ...] = ("Private", "Public")
+
+# dotdigital-api-v2.md §7: fields every account has; they may be mapped, never declared.
+BUILTIN_DATA_FIELDS: tuple[str, ...] = ("FIRSTNAME", "FULLNAME", "GENDER", "LASTNAME", "POSTCODE")
+# dotdigital-api-v2.md §7: books every account has; they can be neither declared nor written.
+BUILTIN_ADDRESS_BOOKS: tuple[str, ...] = ("All Contacts", "Test")
+
+# oro-jsonapi.md §9 E: Oro's default OAuth web-app domain (OAuthManager::API_ENDPOINT).
+DEFAULT_OAUTH_DOMAIN = "https://r1-app.dotmailer.com/"
+
+
+class SecretSource(str, Enum):
+    ENV = "env"
+    FILE = "file"
+    LITERAL = "literal"  # only with --allow-literal-secrets
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """Where a secret comes from. The value itself is never held in the model."""
+
+    source: SecretSource
+    ref: str  # variable name, file path, or (literal) the value's own text
+    location: Location | None = field(default=None, compare=False)
+
+    def describe(self) -> str:
+        """A display form that never shows a literal's value."""
+        if self.source is SecretSource.LITERAL:
+            return "(literal)"
+        return f"{{{self.source.value}: {self.ref}}}"
+
+
+# --- desired objects ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Owner:
+    """SPEC §2.1: a reference to an existing Oro user (read, never created)."""
+
+    name: str
+    username: str
+    organization: str
+    business_unit: str | None = None
+    labels: tuple[tuple[str, str], ...] = ()
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class DataField:
+    name: str
+    type: DataFieldType
+    visibility: Visibility = "Private"
+    default: str | int | float | bool | None = None
+    notes: str | None = None  # Oro-only, never sent to dotmailer
+    replace_on_change: bool = False
+    location: Location | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> str:
+        """Identity within an integration: names are unique case-insensitively."""
+        return self.name.upper()
+
+
+@dataclass(frozen=True)
+class AddressBook:
+    name: str
+    visibility: Visibility = "Private"
+    marketing_list: str | None = None
+    create_entities: bool = False
+    renamed_from: str | None = None  # explicit identity across a rename (like Terraform `moved`)
+    location: Location | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> str:
+        return self.name.casefold()
+
+
+@dataclass(frozen=True)
+class Connection:
+    username: str
+    password: SecretRef
+
+
+@dataclass(frozen=True)
+class OAuth:
+    client_id: str
+    client_secret: SecretRef
+    custom_domain: str = DEFAULT_OAUTH_DOMAIN
+
+
+@dataclass(frozen=True)
+class Integration:
+    name: str
+    owner: str  # Owner.name
+    connection: Connection
+    enabled: bool = True
+    oauth: OAuth | None = None
+    data_fields: tuple[DataField, ...] = ()
+    address_books: tuple[AddressBook, ...] = ()
+    sync_on_change: bool = True
+    labels: tuple[tuple[str, str], ...] = ()
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class MappingField:
+    data_field: str
+    entity_fields: tuple[str, ...]
+    two_way_sync: bool = False
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class DataFieldMapping:
+    """SPEC §2.3, already expanded: one object per (integration, entity)."""
+
+    name: str  # metadata.name of the document
+    integration: str
+    entity: str  # fully qualified class name (aliases resolved)
+    sync_priority: int = 0
+    fields: tuple[MappingField, ...] = ()
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """SPEC §2.4: reconciler.yaml, after defaults and RECONCILER_* overrides."""
+
+    state: str = "sqlite:///.reconciler/state.db"
+    oro_url: str | None = None
+    oro_api_base: str = "/admin/api"
+    oro_client_id: str | None = None
+    oro_client_secret: SecretRef | None = None
+    dotmailer_api_url: str | None = None  # override: tests and sandbox only
+    prune: bool = False
+    max_deletes: int = 10
+    concurrency: int = 4
+    timeout_seconds: float = 121.0  # dotdigital-api-v2.md §1: allow 121 s per call
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """Everything the YAML declares, validated and expanded."""
+
+    settings: Settings
+    owners: tuple[Owner, ...] = ()
+    integrations: tuple[Integration, ...] = ()
+    mappings: tuple[DataFieldMapping, ...] = ()
+    digest: str = ""  # sha256 over the canonical config, for saved plans
+
+
+# --- live objects (as the APIs report them) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class LiveUser:
+    id: str
+    username: str
+    enabled: bool
+    organization_ids: tuple[str, ...]
+    business_unit_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RemoteDataField:
+    """A data field as dotmailer's GET /v2/data-fields reports it."""
+
+    name: str
+    type: str
+    visibility: str
+    default: str | int | float | bool | None
+
+
+@dataclass(frozen=True)
+class RemoteAddressBook:
+    """An address book as dotmailer's GET /v2/address-books reports it."""
+
+    id: int
+    name: str
+    visibility: str
+    contacts: int = 0

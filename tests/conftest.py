@@ -1,0 +1,24 @@
+"""Shared fixtures. Autouse guards make accidental real side effects fail loudly."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """No test reads the developer's RECONCILER_* settings or writes logs into the repo."""
+    for name in list(os.environ):
+        if name.startswith("RECONCILER_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("RECONCILER_LOG_DIR", str(tmp_path_factory.mktemp("logs")))
+    yield
