@@ -199,3 +199,93 @@ class RemoteAddressBook:
     name: str
     visibility: str
     contacts: int = 0
+
+
+# --- live Oro objects (as the Oro JSON:API reports them; ids are JSON:API strings) -------
+
+
+@dataclass(frozen=True)
+class Organization:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class BusinessUnit:
+    id: str
+    name: str
+    organization_id: str | None
+
+
+@dataclass(frozen=True)
+class MarketingList:
+    id: str
+    name: str
+    entity: str  # FQCN of the list's entity
+
+
+@dataclass(frozen=True)
+class OroIntegration:
+    """An integration channel of type dotmailer with its transport (secrets never returned)."""
+
+    id: str
+    name: str
+    enabled: bool
+    organization_id: str | None
+    owner_user_id: str | None
+    business_unit_id: str | None
+    username: str
+    client_id: str | None
+    custom_domain: str | None
+    transport_id: str
+
+
+@dataclass(frozen=True)
+class OroDataField:
+    id: str
+    channel_id: str
+    name: str
+    type: str
+    visibility: str
+    default: str | None
+    notes: str | None
+
+
+@dataclass(frozen=True)
+class OroAddressBook:
+    id: str
+    channel_id: str
+    name: str
+    visibility: str
+    origin_id: int | None
+    marketing_list_id: str | None
+    create_entities: bool
+
+
+@dataclass(frozen=True)
+class OroMappingConfig:
+    id: str
+    data_field_id: str
+    entity_fields: tuple[str, ...]
+    two_way_sync: bool
+
+
+@dataclass(frozen=True)
+class OroMapping:
+    id: str
+    channel_id: str
+    entity: str
+    sync_priority: int
+    configs: tuple[OroMappingConfig, ...]
+
+
+@dataclass(frozen=True)
+class SyncJob:
+    id: str
+    name: str
+    status: str  # bare word: new | running | success | failed | cancelled | stale
+    progress: float = 0.0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("success", "failed", "cancelled", "stale")
