@@ -289,3 +289,36 @@ class SyncJob:
     @property
     def finished(self) -> bool:
         return self.status in ("success", "failed", "cancelled", "stale")
+
+
+# --- the live world, as one refresh saw it ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LiveIntegration:
+    """One integration's live objects on both sides. ``remote_*`` is None when dotmailer was
+    not read (the integration has no usable credentials yet, or the connection failed)."""
+
+    name: str
+    oro: OroIntegration | None
+    remote_fields: tuple[RemoteDataField, ...] | None = None
+    remote_books: tuple[RemoteAddressBook, ...] | None = None
+    oro_fields: tuple[OroDataField, ...] = ()
+    oro_books: tuple[OroAddressBook, ...] = ()
+    oro_mappings: tuple[OroMapping, ...] = ()
+    read_error: str | None = None
+
+
+@dataclass(frozen=True)
+class LiveWorld:
+    users: tuple[LiveUser, ...] = ()
+    organizations: tuple[Organization, ...] = ()
+    business_units: tuple[BusinessUnit, ...] = ()
+    marketing_lists: tuple[MarketingList, ...] = ()
+    integrations: tuple[LiveIntegration, ...] = ()
+
+    def integration(self, name: str) -> LiveIntegration:
+        for live in self.integrations:
+            if live.name == name:
+                return live
+        return LiveIntegration(name=name, oro=None)
