@@ -50,12 +50,17 @@ def address(kind: Kind, integration: str | None = None, key: str | None = None) 
 
 @dataclass(frozen=True)
 class FieldChange:
-    """One declared field whose value changes. ``sensitive`` fields carry no values."""
+    """One declared field whose value changes. ``sensitive`` fields carry no values.
+
+    ``forces_replacement`` marks a field that cannot change in place (dotmailer has no
+    data-field update): renderers show ``# forces replacement`` and JSON ``replace_paths``.
+    """
 
     field: str
     before: Any
     after: Any
     sensitive: bool = False
+    forces_replacement: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
