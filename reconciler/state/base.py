@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from reconciler.errors import ConfigError, StateError
+from reconciler.errors import ConfigError, LockError, StateError
 
 DEFAULT_STATE_URL = "sqlite:///.reconciler/state.db"
 STATE_KEY_ENV = "RECONCILER_STATE_KEY"
@@ -369,3 +369,16 @@ def _sorted_json(value: Mapping[str, Any]) -> dict[str, Any]:
 def iter_sorted(objects: Mapping[str, ObjectRecord]) -> Iterator[ObjectRecord]:
     for address in sorted(objects):
         yield objects[address]
+
+
+def lock_error(url: str, scope: str, blocking: Sequence[LockInfo], timeout: float) -> LockError:
+    """The one message for a lock we could not get: every holder, with what to do next."""
+    holders = "; ".join(
+        f"{info.holder()} (lock {info.id} on {info.scope}, heartbeat {info.heartbeat_at})"
+        for info in sorted(blocking, key=lambda i: (i.scope, i.id))
+    )
+    return LockError(
+        f"state {url} is locked for {scope} by {holders or 'another session'}; "
+        f"gave up after {timeout:g}s. Wait with --lock-timeout, or run "
+        "`reconciler state unlock ID` if the holder is gone."
+    )

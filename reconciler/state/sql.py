@@ -1,0 +1,403 @@
+"""The part of a state store that is the same SQL on SQLite and PostgreSQL.
+
+Both backends keep the same tables (``reconciler_*``) and run the same statements, written with
+``%s`` placeholders; a backend supplies a transaction that executes them (SQLite rewrites the
+placeholders to ``?``). Locks differ entirely and live in each backend.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from reconciler.errors import StaleStateError, StateError
+from reconciler.state.base import (
+    OUTCOME_UNKNOWN,
+    OUTCOMES,
+    JournalEntry,
+    ObjectRecord,
+    RunRecord,
+    Snapshot,
+    StateDump,
+    dumps,
+    iso,
+    key_from_environment,
+    utc_now,
+)
+
+SCHEMA_VERSION = 1
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Result:
+    rows: list[tuple[Any, ...]]
+    rowcount: int
+
+
+class Execute(Protocol):
+    def __call__(self, sql: str, params: Sequence[Any] = ()) -> Result: ...
+
+
+_OBJECT_COLUMNS = (
+    "address, kind, integration, remote_ids, applied, secret_fingerprints, "
+    "remote_fingerprint, updated_at"
+)
+_JOURNAL_COLUMNS = (
+    "id, run_id, address, step, intent, outcome, result, started_at, finished_at, resolution"
+)
+_RUN_COLUMNS = (
+    "id, command, user_name, git_sha, plan_digest, started_at, finished_at, status, summary"
+)
+
+
+class SqlStore:
+    """Snapshot, CAS write, journal, run log and key on the shared tables."""
+
+    url: str
+
+    def __init__(self, *, clock: Clock = utc_now) -> None:
+        self._clock = clock
+
+    # --- what a backend provides ---------------------------------------------------------
+
+    def _transaction(self) -> AbstractContextManager[Execute]:
+        """A write transaction (SQLite: BEGIN IMMEDIATE) committed on normal exit."""
+        raise NotImplementedError
+
+    # --- snapshot and compare-and-swap ---------------------------------------------------
+
+    def read(self) -> Snapshot:
+        with self._transaction() as execute:
+            lineage, serial = self._ensure_state(execute)
+            rows = execute(f"SELECT {_OBJECT_COLUMNS} FROM reconciler_objects").rows
+        objects = {row[0]: _object_from_row(row) for row in rows}
+        return Snapshot(lineage=lineage, serial=serial, objects=dict(sorted(objects.items())))
+
+    def write(
+        self, expected_serial: int, upserts: Sequence[ObjectRecord], removals: Sequence[str]
+    ) -> int:
+        with self._transaction() as execute:
+            lineage, serial = self._ensure_state(execute)
+            moved = execute(
+                "UPDATE reconciler_state SET serial = serial + 1 WHERE id = 1 AND serial = %s",
+                (expected_serial,),
+            )
+            if moved.rowcount != 1:
+                # plan-apply-anchors.md §4: a stale writer never overwrites newer state
+                raise StaleStateError(
+                    f"state {self.url} moved: expected serial {expected_serial}, found {serial} "
+                    f"(lineage {lineage}); another run wrote it since it was read. "
+                    "Run plan again."
+                )
+            for address in sorted(set(removals)):
+                execute("DELETE FROM reconciler_objects WHERE address = %s", (address,))
+            for record in sorted(upserts, key=lambda r: r.address):
+                execute(
+                    f"INSERT INTO reconciler_objects ({_OBJECT_COLUMNS}) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (address) DO UPDATE SET "
+                    "kind = excluded.kind, integration = excluded.integration, "
+                    "remote_ids = excluded.remote_ids, applied = excluded.applied, "
+                    "secret_fingerprints = excluded.secret_fingerprints, "
+                    "remote_fingerprint = excluded.remote_fingerprint, "
+                    "updated_at = excluded.updated_at",
+                    _object_to_row(record),
+                )
+        return serial + 1
+
+    def _ensure_state(self, execute: Execute) -> tuple[str, int]:
+        rows = execute("SELECT lineage, serial FROM reconciler_state WHERE id = 1").rows
+        if not rows:
+            lineage = str(uuid.uuid4())
+            execute(
+                "INSERT INTO reconciler_state (id, lineage, serial) VALUES (1, %s, 0) "
+                "ON CONFLICT (id) DO NOTHING",
+                (lineage,),
+            )
+            rows = execute("SELECT lineage, serial FROM reconciler_state WHERE id = 1").rows
+        return str(rows[0][0]), int(rows[0][1])
+
+    # --- journal -------------------------------------------------------------------------
+
+    def journal_intent(
+        self, run_id: str, address: str, step: str, intent: Mapping[str, Any]
+    ) -> int:
+        # plan-apply-anchors.md §2.12: the intent is committed before the remote call is made.
+        with self._transaction() as execute:
+            rows = execute(
+                "INSERT INTO reconciler_journal (run_id, address, step, intent, started_at) "
+                "VALUES (%s, %s, %s, %s, %s) RETURNING id",
+                (run_id, address, step, dumps(dict(intent)), self._now()),
+            ).rows
+        return int(rows[0][0])
+
+    def journal_outcome(
+        self, entry_id: int, outcome: str, result: Mapping[str, Any] | None
+    ) -> None:
+        if outcome not in OUTCOMES:
+            raise StateError(f"unknown journal outcome {outcome!r}: use one of {list(OUTCOMES)}")
+        with self._transaction() as execute:
+            updated = execute(
+                "UPDATE reconciler_journal SET outcome = %s, result = %s, finished_at = %s "
+                "WHERE id = %s",
+                (outcome, None if result is None else dumps(dict(result)), self._now(), entry_id),
+            )
+        if updated.rowcount != 1:
+            raise StateError(f"no journal entry {entry_id} in state {self.url}")
+
+    def pending_journal(self) -> list[JournalEntry]:
+        with self._transaction() as execute:
+            rows = execute(
+                f"SELECT {_JOURNAL_COLUMNS} FROM reconciler_journal "
+                "WHERE resolution IS NULL AND (outcome IS NULL OR outcome = %s) ORDER BY id",
+                (OUTCOME_UNKNOWN,),
+            ).rows
+        return [_journal_from_row(row) for row in rows]
+
+    def resolve_journal(self, entry_ids: Sequence[int], resolution: str) -> None:
+        with self._transaction() as execute:
+            for entry_id in sorted(set(entry_ids)):
+                updated = execute(
+                    "UPDATE reconciler_journal SET resolution = %s, resolved_at = %s WHERE id = %s",
+                    (resolution, self._now(), entry_id),
+                )
+                if updated.rowcount != 1:
+                    raise StateError(f"no journal entry {entry_id} in state {self.url}")
+
+    # --- run log -------------------------------------------------------------------------
+
+    def begin_run(
+        self, command: str, *, user: str, git_sha: str | None, plan_digest: str | None
+    ) -> str:
+        run_id = str(uuid.uuid4())
+        with self._transaction() as execute:
+            execute(
+                "INSERT INTO reconciler_runs (id, command, user_name, git_sha, plan_digest, "
+                "started_at, summary) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                (run_id, command, user, git_sha, plan_digest, self._now(), "{}"),
+            )
+        return run_id
+
+    def end_run(self, run_id: str, status: str, summary: Mapping[str, int]) -> None:
+        with self._transaction() as execute:
+            updated = execute(
+                "UPDATE reconciler_runs SET status = %s, summary = %s, finished_at = %s "
+                "WHERE id = %s",
+                (status, dumps(dict(summary)), self._now(), run_id),
+            )
+        if updated.rowcount != 1:
+            raise StateError(f"no run {run_id} in state {self.url}")
+
+    def runs(self, limit: int = 20) -> list[RunRecord]:
+        with self._transaction() as execute:
+            rows = execute(
+                f"SELECT {_RUN_COLUMNS} FROM reconciler_runs "
+                "ORDER BY started_at DESC, id DESC LIMIT %s",
+                (limit,),
+            ).rows
+        return [_run_from_row(row) for row in rows]
+
+    # --- secret key ----------------------------------------------------------------------
+
+    def secret_key(self) -> bytes:
+        configured = key_from_environment()
+        if configured is not None:
+            return configured
+        with self._transaction() as execute:
+            stored = self._stored_key(execute)
+            if stored is None:
+                stored = secrets.token_bytes(32)
+                execute(
+                    "INSERT INTO reconciler_meta (key, value) VALUES ('secret_key', %s)",
+                    (stored.hex(),),
+                )
+        return stored
+
+    @staticmethod
+    def _stored_key(execute: Execute) -> bytes | None:
+        rows = execute("SELECT value FROM reconciler_meta WHERE key = 'secret_key'").rows
+        return bytes.fromhex(str(rows[0][0])) if rows else None
+
+    # --- dump and restore (migrate) ------------------------------------------------------
+
+    def dump(self) -> StateDump:
+        with self._transaction() as execute:
+            lineage, serial = self._ensure_state(execute)
+            objects = execute(
+                f"SELECT {_OBJECT_COLUMNS} FROM reconciler_objects ORDER BY address"
+            ).rows
+            runs = execute(f"SELECT {_RUN_COLUMNS} FROM reconciler_runs ORDER BY started_at, id")
+            journal = execute(f"SELECT {_JOURNAL_COLUMNS} FROM reconciler_journal ORDER BY id")
+            stored_key = self._stored_key(execute)
+        return StateDump(
+            lineage=lineage,
+            serial=serial,
+            objects=tuple(_object_from_row(row) for row in objects),
+            runs=tuple(_run_from_row(row) for row in runs.rows),
+            journal=tuple(_journal_from_row(row) for row in journal.rows),
+            stored_key=stored_key,
+        )
+
+    def restore(self, dump: StateDump) -> None:
+        with self._transaction() as execute:
+            lineage, serial = self._ensure_state(execute)
+            counts = [
+                int(execute(f"SELECT COUNT(*) FROM {table}").rows[0][0])
+                for table in ("reconciler_objects", "reconciler_runs", "reconciler_journal")
+            ]
+            if serial != 0 or any(counts):
+                raise StateError(
+                    f"refusing to overwrite state {self.url}: it is not empty (lineage {lineage}, "
+                    f"serial {serial}, {counts[0]} objects, {counts[1]} runs, "
+                    f"{counts[2]} journal entries)"
+                )
+            execute(
+                "UPDATE reconciler_state SET lineage = %s, serial = %s WHERE id = 1",
+                (dump.lineage, dump.serial),
+            )
+            for record in dump.objects:
+                execute(
+                    f"INSERT INTO reconciler_objects ({_OBJECT_COLUMNS}) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                    _object_to_row(record),
+                )
+            for run in dump.runs:
+                execute(
+                    f"INSERT INTO reconciler_runs ({_RUN_COLUMNS}) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    (
+                        run.id,
+                        run.command,
+                        run.user,
+                        run.git_sha,
+                        run.plan_digest,
+                        run.started_at,
+                        run.finished_at,
+                        run.status,
+                        dumps(dict(run.summary)),
+                    ),
+                )
+            for entry in dump.journal:
+                execute(
+                    f"INSERT INTO reconciler_journal ({_JOURNAL_COLUMNS}) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    (
+                        entry.id,
+                        entry.run_id,
+                        entry.address,
+                        entry.step,
+                        dumps(dict(entry.intent)),
+                        entry.outcome,
+                        None if entry.result is None else dumps(dict(entry.result)),
+                        entry.started_at,
+                        entry.finished_at,
+                        entry.resolution,
+                    ),
+                )
+            self._after_journal_restore(execute)
+            if dump.stored_key is not None:
+                execute("DELETE FROM reconciler_meta WHERE key = 'secret_key'")
+                execute(
+                    "INSERT INTO reconciler_meta (key, value) VALUES ('secret_key', %s)",
+                    (dump.stored_key.hex(),),
+                )
+
+    def _after_journal_restore(self, execute: Execute) -> None:
+        """Backends whose id sequence does not follow explicit ids move it here."""
+
+    def _now(self) -> str:
+        return iso(self._clock())
+
+
+class Heartbeat:
+    """A daemon thread calling ``beat`` every ``interval`` seconds until stopped.
+
+    ``beat`` returns False when the lock is gone (unlocked by force); the thread then stops and
+    ``lost`` tells the holder. Errors in a beat are retried at the next tick.
+    """
+
+    def __init__(self, interval: float, beat: Callable[[], bool], name: str) -> None:
+        self._interval = interval
+        self._beat = beat
+        self._stop = threading.Event()
+        self.lost = False
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                if not self._beat():
+                    self.lost = True
+                    return
+            except Exception:  # a busy database or a dropped connection: try at the next tick
+                continue
+
+
+def _object_to_row(record: ObjectRecord) -> tuple[Any, ...]:
+    data = record.to_json()
+    return (
+        record.address,
+        record.kind,
+        record.integration,
+        dumps(data["remote_ids"]),
+        dumps(data["applied"]),
+        dumps(data["secret_fingerprints"]),
+        record.remote_fingerprint,
+        record.updated_at,
+    )
+
+
+def _object_from_row(row: Sequence[Any]) -> ObjectRecord:
+    return ObjectRecord(
+        address=str(row[0]),
+        kind=str(row[1]),
+        integration=None if row[2] is None else str(row[2]),
+        remote_ids=json.loads(row[3]),
+        applied=json.loads(row[4]),
+        secret_fingerprints=json.loads(row[5]),
+        remote_fingerprint=str(row[6]),
+        updated_at=str(row[7]),
+    )
+
+
+def _journal_from_row(row: Sequence[Any]) -> JournalEntry:
+    return JournalEntry(
+        id=int(row[0]),
+        run_id=str(row[1]),
+        address=str(row[2]),
+        step=str(row[3]),
+        intent=json.loads(row[4]),
+        outcome=None if row[5] is None else str(row[5]),
+        result=None if row[6] is None else json.loads(row[6]),
+        started_at=str(row[7]),
+        finished_at=None if row[8] is None else str(row[8]),
+        resolution=None if row[9] is None else str(row[9]),
+    )
+
+
+def _run_from_row(row: Sequence[Any]) -> RunRecord:
+    return RunRecord(
+        id=str(row[0]),
+        command=str(row[1]),
+        user=str(row[2]),
+        git_sha=None if row[3] is None else str(row[3]),
+        plan_digest=None if row[4] is None else str(row[4]),
+        started_at=str(row[5]),
+        finished_at=None if row[6] is None else str(row[6]),
+        status=None if row[7] is None else str(row[7]),
+        summary={str(k): int(v) for k, v in json.loads(row[8] or "{}").items()},
+    )
