@@ -1,0 +1,225 @@
+"""Declared values of each kind, in one canonical JSON shape for desired, live and state.
+
+Compare, the state's ``applied`` values and the apply executor all use these functions, so a
+value is normalised once and the same way everywhere (plan-apply-anchors.md §3 complaint 1:
+perpetual diffs come from comparing differently normalised values).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from reconciler.model import (
+    AddressBook,
+    DataField,
+    DataFieldMapping,
+    LiveWorld,
+    OroAddressBook,
+    OroDataField,
+    OroIntegration,
+    OroMapping,
+    RemoteAddressBook,
+    RemoteDataField,
+)
+
+# Fields whose change cannot be made in place: dotmailer has no data-field update
+# (oro-dotmailer-bundle.md §2 "No update path").
+DATA_FIELD_REPLACE_FIELDS = ("default", "type", "visibility")
+INTEGRATION_SECRET_FIELDS = ("oauth_client_secret", "password")
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def canonical_default(type_: str, value: Any) -> Any:
+    """A data-field default as dotmailer stores it (oro-dotmailer-bundle.md §2, DataFieldManager):
+    Numeric as an int (decimals truncated), Boolean as a bool, Date as ``YYYY-MM-DDTHH:MM:SS``,
+    String as text; empty and the API's ``'null'`` are None."""
+    if value is None or value == "" or value == "null":
+        return None
+    if type_ == "Numeric":
+        try:
+            return int(float(value))
+        except (TypeError, ValueError):
+            return str(value)
+    if type_ == "Boolean":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("yes", "true", "1"):
+            return True
+        if text in ("no", "false", "0"):
+            return False
+        return None
+    if type_ == "Date":
+        if isinstance(value, datetime):
+            return value.strftime("%Y-%m-%dT%H:%M:%S")
+        if isinstance(value, date):
+            return value.strftime("%Y-%m-%dT00:00:00")
+        text = str(value).strip()
+        if _DATE_ONLY.match(text):
+            return f"{text}T00:00:00"
+        return text.removesuffix("Z")[:19]
+    return str(value)
+
+
+def oro_default(type_: str, value: Any) -> str | None:
+    """The default as Oro's DataField entity stores it (a string; Boolean as Yes/No)."""
+    canonical = canonical_default(type_, value)
+    if canonical is None:
+        return None
+    if isinstance(canonical, bool):
+        return "Yes" if canonical else "No"
+    return str(canonical)
+
+
+# --- data fields ---------------------------------------------------------------------------
+
+
+def data_field_values(field: DataField) -> dict[str, Any]:
+    return {
+        "name": field.name,
+        "type": field.type,
+        "visibility": field.visibility,
+        "default": canonical_default(field.type, field.default),
+        "notes": field.notes,
+    }
+
+
+def live_data_field_values(
+    remote: RemoteDataField | None, oro: OroDataField | None
+) -> dict[str, Any] | None:
+    """dotmailer is the source of truth for type/visibility/default, Oro for notes."""
+    if remote is None and oro is None:
+        return None
+    if remote is not None:
+        values = {
+            "name": remote.name,
+            "type": remote.type,
+            "visibility": remote.visibility,
+            "default": canonical_default(remote.type, remote.default),
+        }
+    else:
+        assert oro is not None
+        values = {
+            "name": oro.name,
+            "type": oro.type,
+            "visibility": oro.visibility,
+            "default": canonical_default(oro.type, oro.default),
+        }
+    values["notes"] = oro.notes if oro is not None else None
+    return values
+
+
+# --- address books -------------------------------------------------------------------------
+
+
+def address_book_values(book: AddressBook) -> dict[str, Any]:
+    return {
+        "name": book.name,
+        "visibility": book.visibility,
+        "marketing_list": book.marketing_list,
+        "create_entities": book.create_entities,
+    }
+
+
+def live_address_book_values(
+    remote: RemoteAddressBook | None, oro: OroAddressBook | None, world: LiveWorld
+) -> dict[str, Any] | None:
+    if remote is None and oro is None:
+        return None
+    lists = {ml.id: ml.name for ml in world.marketing_lists}
+    name = remote.name if remote is not None else oro.name if oro is not None else ""
+    visibility = (
+        remote.visibility if remote is not None else oro.visibility if oro is not None else ""
+    )
+    return {
+        "name": name,
+        "visibility": visibility,
+        "marketing_list": (
+            lists.get(oro.marketing_list_id, oro.marketing_list_id)
+            if oro is not None and oro.marketing_list_id is not None
+            else None
+        ),
+        "create_entities": oro.create_entities if oro is not None else False,
+    }
+
+
+# --- mappings ------------------------------------------------------------------------------
+
+
+def mapping_values(mapping: DataFieldMapping) -> dict[str, Any]:
+    return {
+        "entity": mapping.entity,
+        "sync_priority": mapping.sync_priority,
+        "fields": sorted(
+            (
+                {
+                    "data_field": f.data_field.upper(),
+                    "entity_fields": ",".join(f.entity_fields),
+                    "two_way_sync": f.two_way_sync,
+                }
+                for f in mapping.fields
+            ),
+            key=lambda f: str(f["data_field"]),
+        ),
+    }
+
+
+def live_mapping_values(mapping: OroMapping, fields_by_id: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "entity": mapping.entity,
+        "sync_priority": mapping.sync_priority,
+        "fields": sorted(
+            (
+                {
+                    "data_field": fields_by_id.get(c.data_field_id, f"#{c.data_field_id}").upper(),
+                    "entity_fields": ",".join(c.entity_fields),
+                    "two_way_sync": c.two_way_sync,
+                }
+                for c in mapping.configs
+            ),
+            key=lambda f: str(f["data_field"]),
+        ),
+    }
+
+
+def mapping_key(entity: str) -> str:
+    """The address key of a mapping: the entity's short class name, lower case."""
+    return entity.rsplit("\\", 1)[-1].lower()
+
+
+# --- integrations --------------------------------------------------------------------------
+
+
+def live_integration_values(oro: OroIntegration, world: LiveWorld) -> dict[str, Any]:
+    users = {u.id: u.username for u in world.users}
+    orgs = {o.id: o.name for o in world.organizations}
+    units = {b.id: b.name for b in world.business_units}
+    return {
+        "enabled": oro.enabled,
+        "owner": users.get(oro.owner_user_id or "", oro.owner_user_id),
+        "organization": orgs.get(oro.organization_id or "", oro.organization_id),
+        "business_unit": units.get(oro.business_unit_id or "", oro.business_unit_id),
+        "username": oro.username,
+        "oauth_client_id": oro.client_id or None,
+        "custom_domain": oro.custom_domain or None,
+    }
+
+
+# --- fingerprints --------------------------------------------------------------------------
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def remote_fingerprint(*parts: Any) -> str:
+    """A hash of the live object(s) behind an address; "" when nothing exists."""
+    if all(part is None for part in parts):
+        return ""
+    return "sha256:" + hashlib.sha256(canonical_json(parts).encode("utf-8")).hexdigest()
