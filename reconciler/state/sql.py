@@ -43,7 +43,7 @@ class Result:
 
 
 class Execute(Protocol):
-    def __call__(self, sql: str, params: Sequence[Any] = ()) -> Result: ...
+    def __call__(self, sql: str, params: Sequence[Any] = (), /) -> Result: ...
 
 
 _OBJECT_COLUMNS = (
