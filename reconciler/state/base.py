@@ -106,7 +106,7 @@ class LockInfo:
     started_at: str
     heartbeat_at: str
     operation: str
-    took_over: str | None = None
+    took_over: str | None = field(default=None, compare=False)  # a notice, not identity
 
     def holder(self) -> str:
         """'alice@ci-7 pid 4242, since 2026-11-26T21:00:00Z, operation apply'."""

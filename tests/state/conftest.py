@@ -1,0 +1,150 @@
+"""Store fixtures parametrised over both backends; PostgreSQL tests skip when it is unreachable."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from reconciler.state.postgres import PostgresStore
+from reconciler.state.sqlite import SqliteStore
+
+Store = SqliteStore | PostgresStore
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def _postgres_problem() -> str | None:
+    try:
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=2):
+            return None
+    except psycopg.Error as exc:
+        return str(exc).strip().splitlines()[0]
+
+
+_PG_PROBLEM = _postgres_problem()
+needs_postgres = pytest.mark.skipif(
+    _PG_PROBLEM is not None,
+    reason=f"PostgreSQL at {PG_ADMIN_URL} is unreachable: {_PG_PROBLEM}",
+)
+
+
+@dataclass
+class Backend:
+    """Opens stores on one backing database; every store opened is closed at teardown."""
+
+    name: str
+    url: str  # what open_store and subprocesses take
+    factory: Callable[..., Store]
+    opened: list[Store]
+
+    def open(self, **options: Any) -> Store:
+        options.setdefault("poll_interval", 0.02)
+        store = self.factory(**options)
+        self.opened.append(store)
+        return store
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh schema per test, dropped afterwards."""
+    if _PG_PROBLEM is not None:
+        pytest.skip(f"PostgreSQL at {PG_ADMIN_URL} is unreachable: {_PG_PROBLEM}")
+    schema = f"t_{uuid.uuid4().hex}"
+    yield f"{PG_ADMIN_URL}?schema={schema}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def _sqlite_backend(tmp_path: Path) -> Backend:
+    path = tmp_path / ".reconciler" / "state.db"
+    return Backend("sqlite", f"sqlite:///{path}", lambda **o: SqliteStore(path, **o), opened=[])
+
+
+def _postgres_backend(url: str) -> Backend:
+    return Backend("postgres", url, lambda **o: PostgresStore(url, **o), opened=[])
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    if request.param == "sqlite":
+        made = _sqlite_backend(tmp_path)
+    else:
+        made = _postgres_backend(request.getfixturevalue("pg_url"))
+    yield made
+    for store in made.opened:
+        store.close()
+
+
+@pytest.fixture
+def sqlite_backend(tmp_path: Path) -> Iterator[Backend]:
+    made = _sqlite_backend(tmp_path)
+    yield made
+    for store in made.opened:
+        store.close()
+
+
+@pytest.fixture
+def postgres_backend(pg_url: str) -> Iterator[Backend]:
+    made = _postgres_backend(pg_url)
+    yield made
+    for store in made.opened:
+        store.close()
+
+
+# A separate process that takes a lock or writes a journal intent, says so, then waits to be
+# killed with SIGKILL: nothing of ours runs after that (no finally, no atexit).
+_CHILD = """
+import sys, time
+from pathlib import Path
+from reconciler.state.base import open_store
+store = open_store(sys.argv[1], base_dir=Path.cwd())
+if sys.argv[2] == "lock":
+    held = store.lock(sys.argv[3], operation="apply", timeout=30)
+    print(held.__enter__().id, flush=True)
+else:
+    print(store.journal_intent("run-1", "integration.emea", "create", {"name": "emea"}), flush=True)
+time.sleep(120)
+"""
+
+
+@dataclass
+class Child:
+    process: subprocess.Popen[str]
+    said: str  # the first line it printed: a lock id or a journal entry id
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait()  # reaped: its pid no longer exists
+
+
+@pytest.fixture
+def child() -> Iterator[Callable[..., Child]]:
+    started: list[subprocess.Popen[str]] = []
+
+    def start(*args: str) -> Child:
+        process = subprocess.Popen(
+            [sys.executable, "-c", _CHILD, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        started.append(process)
+        assert process.stdout is not None
+        line = process.stdout.readline().strip()
+        if not line:
+            process.kill()
+            raise AssertionError(f"child failed: {process.communicate()[1]}")
+        return Child(process, line)
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
