@@ -1,0 +1,185 @@
+"""What the three renderers share: reason words, secret masking, field rows, the summary line.
+
+One piece of code serves text, JSON and Markdown (STYLE.md habit 8), so what is masked or counted
+in one output is masked or counted the same way in the others.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from reconciler.plan.ops import (
+    AdoptOp,
+    CreateOp,
+    DeleteOp,
+    FieldChange,
+    Op,
+    Plan,
+    ReadOp,
+    ReplaceOp,
+    SyncOp,
+    UpdateOp,
+)
+
+SENSITIVE = "(sensitive)"
+
+# Reason codes (set by compare) in words. Unknown codes fall back to the code with spaces, so a
+# new code shows up readable before anyone adds it here.
+REASONS: dict[str, str] = {
+    "adopt": "exists live, not in state",
+    "cannot_update": "cannot be updated in place",
+    "config_changed": "configuration changed",
+    "data_fields_changed": "data fields changed",
+    "drift": "changed outside reconciler",
+    "matches_live": "exists live, not in state",
+    "moved": "moved",
+    "not_in_config": "not in the configuration",
+    "not_in_state": "not in state",
+    "owner": "resolved through Oro",
+    "read": "resolved through Oro",
+    "renamed": "renamed",
+    "secret_changed": "secret changed",
+}
+
+# The actions a summary counts, in the order every summary shows them.
+SUMMARY_ACTIONS: tuple[str, ...] = ("create", "update", "replace", "delete", "adopt")
+
+
+def reason_words(code: str) -> str:
+    return REASONS.get(code, code.replace("_", " "))
+
+
+def format_value(value: Any) -> str:
+    """A value as JSON on one line (``"String"``, ``true``, ``null``, ``["a", "b"]``)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def sensitive_names(op: Op) -> frozenset[str]:
+    """Fields whose values must never be shown: listed on the op or flagged on a change.
+
+    Defence in depth (plan-apply-anchors.md §3 complaint 3): renderers mask these even when a
+    faulty op carries a value for them.
+    """
+    return frozenset(op.sensitive) | {c.field for c in op.changes if c.sensitive}
+
+
+def drift_sensitive_names(changes: Iterable[FieldChange]) -> frozenset[str]:
+    return frozenset(c.field for c in changes if c.sensitive)
+
+
+def without(values: Mapping[str, Any] | None, names: frozenset[str]) -> dict[str, Any] | None:
+    """``values`` minus the sensitive keys (None stays None)."""
+    if values is None:
+        return None
+    return {key: value for key, value in values.items() if key not in names}
+
+
+def merged(
+    base: Mapping[str, Any] | None, changes: Iterable[FieldChange], side: str
+) -> dict[str, Any]:
+    """``base`` with each change's ``before`` or ``after`` value laid over it."""
+    result = dict(base or {})
+    for change in changes:
+        result[change.field] = change.before if side == "before" else change.after
+    return result
+
+
+def field_changes(op: Op) -> tuple[FieldChange, ...]:
+    """The field rows an op shows, sorted by field name.
+
+    Create shows every field it writes, delete every field it removes, read the values it
+    resolved, sync its connector and force flag; update, replace and adopt show their changes
+    (or, if compare left ``changes`` empty, the keys whose values differ between before and
+    after).
+    """
+    match op:
+        case CreateOp() | ReadOp():
+            after = merged(op.after, op.changes, "after")
+            rows = [FieldChange(k, None, v) for k, v in after.items()]
+        case DeleteOp():
+            before = merged(op.before, op.changes, "before")
+            rows = [FieldChange(k, v, None) for k, v in before.items()]
+        case SyncOp():
+            rows = [FieldChange(k, None, v) for k, v in sync_values(op).items()]
+        case UpdateOp() | ReplaceOp() | AdoptOp():
+            rows = list(op.changes) or _diff(op.before or {}, op.after or {})
+        case _:
+            rows = list(op.changes)
+    names = sensitive_names(op)
+    known = {row.field for row in rows}
+    # A secret the op writes but carries no row for is still worth showing as (sensitive).
+    if isinstance(op, CreateOp | UpdateOp | AdoptOp):
+        rows += [FieldChange(name, None, None, sensitive=True) for name in names - known]
+    return tuple(sorted(rows, key=lambda row: row.field))
+
+
+def sync_values(op: SyncOp) -> dict[str, Any]:
+    values = dict(op.after or {})
+    if op.connector is not None:
+        values["connector"] = op.connector
+    if op.force:
+        values["force"] = True
+    return values
+
+
+def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FieldChange]:
+    return [
+        FieldChange(key, before.get(key), after.get(key))
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    ]
+
+
+def forcing_fields(op: ReplaceOp) -> frozenset[str]:
+    """Fields marked ``# forces replacement``: the flagged ones, or every change of a replace
+    whose compare flagged none (a replace happens because of its changes)."""
+    flagged = frozenset(c.field for c in op.changes if c.forces_replacement)
+    return flagged or frozenset(c.field for c in field_changes(op))
+
+
+def is_gated(op: Op) -> bool:
+    """A destructive replace that apply refuses without an explicit allowance (SPEC §2.2)."""
+    return isinstance(op, ReplaceOp) and not op.allowed
+
+
+_LAST_SEGMENT = re.compile(r'(?:\.([A-Za-z0-9_-]+)|\[("(?:[^"\\]|\\.)*")\])$')
+
+
+def address_key(address: str) -> str:
+    """The name in an address's last segment: ``LOYALTY`` for ``…data_field.LOYALTY``."""
+    match = _LAST_SEGMENT.search(address)
+    if match is None:
+        return address
+    if match.group(1) is not None:
+        return match.group(1)
+    name: str = json.loads(match.group(2))
+    return name
+
+
+def gate_hint(op: Op) -> str:
+    return f"needs --allow-replace {address_key(op.address)} or replaceOnChange: true"
+
+
+def summary_line(plan: Plan) -> str:
+    """The last line of every rendering (Terraform's ``Plan: …`` line)."""
+    if plan.refresh_only:
+        drifted = len(plan.drift)
+        if drifted == 0:
+            return "No drift. Live systems match the last applied state."
+        objects = "object" if drifted == 1 else "objects"
+        return (
+            f"Refresh-only plan: {drifted} {objects} changed outside reconciler; "
+            "nothing will be changed."
+        )
+    if not plan.has_changes:
+        return "No changes. Live systems match the configuration."
+    counts = plan.counts()
+    parts = ", ".join(f"{counts[action]} to {action}" for action in SUMMARY_ACTIONS)
+    syncs = counts["sync"]
+    return f"Plan: {parts}; {syncs} {'sync' if syncs == 1 else 'syncs'} to schedule."
+
+
+REFRESH_ONLY_NOTE = "This is a refresh-only plan: it reports drift and changes nothing."

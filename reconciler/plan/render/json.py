@@ -1,0 +1,188 @@
+"""Plan as versioned JSON, modelled on ``terraform show -json`` (plan-apply-anchors.md §1 row 5,
+§2.10, §2.11; Terraform ``website/docs/internals/json-format.mdx``).
+
+Shape (``format_version`` "1.0")::
+
+    {"format_version", "reconciler_version", "created_at", "refresh_only", "integrations",
+     "config": {"path", "digest", "git_sha"}, "state": {"lineage", "serial"},
+     "resource_changes": [{"address", "previous_address", "kind", "integration",
+                           "change": {"actions", "before", "after", "before_sensitive",
+                                      "after_sensitive", "replace_paths", "importing"},
+                           "reason", "blocked", "gated", "remote_ids", "remote_fingerprint"}],
+     "resource_drift": [{"address", "integration", "reverted", "change": {...}}],
+     "syncs": [{"address", "integration", "connector", "force", "reason"}],
+     "warnings": [...], "summary": {...}}
+
+Actions, as Terraform spells them: create ``["create"]``, update ``["update"]``, replace
+``["delete", "create"]``, delete ``["delete"]``, read ``["read"]``, sync ``["sync"]``. Adopt
+follows Terraform's import: ``["no-op"]`` (or ``["update"]`` when the adopted object also
+changes, e.g. a password written on adopt) with ``change.importing = {"remote_ids": {...}}``;
+``importing`` is null for every other op. Policies written for Terraform plans (``"delete" in
+actions``) therefore read this plan unchanged.
+
+Every op is in ``resource_changes``, in plan order; ``syncs`` repeats the sync ops' connector
+and force flag for readers that only want the syncs. Sensitive fields never appear in ``before``
+or ``after``; ``before_sensitive``/``after_sensitive`` are ``{"password": true}`` for them (``{}``
+when none). Output is ``sort_keys`` with a two-space indent and a trailing newline.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from reconciler import __version__
+from reconciler.plan.ops import (
+    AdoptOp,
+    CreateOp,
+    DeleteOp,
+    Drift,
+    FieldChange,
+    Op,
+    Plan,
+    ReadOp,
+    ReplaceOp,
+    SyncOp,
+    UpdateOp,
+)
+from reconciler.plan.render._common import (
+    drift_sensitive_names,
+    forcing_fields,
+    is_gated,
+    merged,
+    sensitive_names,
+    sync_values,
+    without,
+)
+
+
+def render_json(plan: Plan) -> str:
+    return json.dumps(plan_json(plan), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    counts = plan.counts()
+    return {
+        "format_version": plan.format_version,
+        "reconciler_version": __version__,
+        "created_at": plan.created_at,
+        "refresh_only": plan.refresh_only,
+        "integrations": list(plan.integrations),
+        "config": {
+            "path": plan.config_path,
+            "digest": plan.config_digest,
+            "git_sha": plan.git_sha,
+        },
+        "state": {"lineage": plan.state_lineage, "serial": plan.state_serial},
+        "resource_changes": [resource_change(op) for op in plan.ops],
+        "resource_drift": [resource_drift(item) for item in plan.drift],
+        "syncs": [_sync(op) for op in plan.ops if isinstance(op, SyncOp)],
+        "warnings": list(plan.warnings),
+        "summary": {
+            **counts,
+            "blocked": sum(1 for op in plan.ops if op.blocked is not None),
+            "gated": sum(1 for op in plan.ops if is_gated(op)),
+            "drifted": len(plan.drift),
+            "has_changes": plan.has_changes,
+        },
+    }
+
+
+def actions(op: Op) -> list[str]:
+    match op:
+        case ReplaceOp():
+            return ["delete", "create"]
+        case AdoptOp():
+            return ["update"] if op.changes else ["no-op"]
+        case CreateOp() | UpdateOp() | DeleteOp() | ReadOp() | SyncOp():
+            return [op.action]
+        case _:
+            return ["no-op"]
+
+
+def resource_change(op: Op) -> dict[str, Any]:
+    secret = sensitive_names(op)
+    before, after = _sides(op)
+    return {
+        "address": op.address,
+        "previous_address": op.previous_address,
+        "kind": op.kind,
+        "integration": op.integration,
+        "change": {
+            "actions": actions(op),
+            "before": without(before, secret),
+            "after": without(after, secret),
+            "before_sensitive": _mask(before, secret),
+            "after_sensitive": _mask(after, secret),
+            "replace_paths": (
+                [[name] for name in sorted(forcing_fields(op))] if isinstance(op, ReplaceOp) else []
+            ),
+            "importing": (
+                {"remote_ids": dict(sorted(op.remote_ids.items()))}
+                if isinstance(op, AdoptOp)
+                else None
+            ),
+        },
+        "reason": op.reason,
+        "blocked": op.blocked,
+        "gated": is_gated(op),
+        "remote_ids": dict(sorted(op.remote_ids.items())),
+        "remote_fingerprint": op.remote_fingerprint,
+    }
+
+
+def resource_drift(item: Drift) -> dict[str, Any]:
+    """Terraform's ``resource_drift``: before = what we last applied, after = what is live."""
+    secret = drift_sensitive_names(item.changes)
+    before = merged(None, item.changes, "before")
+    after = merged(None, item.changes, "after")
+    return {
+        "address": item.address,
+        "integration": item.integration,
+        "reverted": item.reverted,
+        "change": {
+            "actions": ["update"],
+            "before": without(before, secret),
+            "after": without(after, secret),
+            "before_sensitive": _mask(before, secret),
+            "after_sensitive": _mask(after, secret),
+        },
+    }
+
+
+def _sides(op: Op) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    match op:
+        case CreateOp() | ReadOp():
+            return None, merged(op.after, op.changes, "after")
+        case SyncOp():
+            return None, sync_values(op)
+        case DeleteOp():
+            return merged(op.before, op.changes, "before"), None
+        case _:
+            return _side(op.before, op.changes, "before"), _side(op.after, op.changes, "after")
+
+
+def _side(
+    values: Mapping[str, Any] | None, changes: Iterable[FieldChange], side: str
+) -> dict[str, Any] | None:
+    changes = tuple(changes)
+    if values is None and not changes:
+        return None
+    return merged(values, changes, side)
+
+
+def _mask(values: Mapping[str, Any] | None, secret: frozenset[str]) -> dict[str, bool]:
+    if values is None:
+        return {}
+    return {name: True for name in sorted(secret)}
+
+
+def _sync(op: SyncOp) -> dict[str, Any]:
+    return {
+        "address": op.address,
+        "integration": op.integration,
+        "connector": op.connector,
+        "force": op.force,
+        "reason": op.reason,
+    }

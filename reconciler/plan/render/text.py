@@ -1,0 +1,185 @@
+"""Plan as text, Terraform-like (plan-apply-anchors.md §1 row 7, SPEC §4 "Outputs").
+
+Each op is a header line (symbol, address, the reason as a comment), notes (moved from, blocked,
+gated replace) and one line per field, sorted by name, with ``=`` aligned. Then drift, warnings
+and one summary line. Lines are built as styled spans once; colour only wraps the spans, so the
+coloured text is the plain text plus escape codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from reconciler.plan.ops import (
+    AdoptOp,
+    CreateOp,
+    DeleteOp,
+    Drift,
+    FieldChange,
+    Op,
+    Plan,
+    ReadOp,
+    ReplaceOp,
+    SyncOp,
+    UpdateOp,
+)
+from reconciler.plan.render._common import (
+    REFRESH_ONLY_NOTE,
+    SENSITIVE,
+    drift_sensitive_names,
+    field_changes,
+    forcing_fields,
+    format_value,
+    gate_hint,
+    is_gated,
+    reason_words,
+    sensitive_names,
+    summary_line,
+)
+
+Span = tuple[str, str | None]  # (text, style name or None)
+Line = tuple[Span, ...]
+
+# Terraform's palette: green +, yellow ~, red -, magenta -/+, cyan <=.
+_ANSI: dict[str, str] = {
+    "+": "32",
+    "~": "33",
+    "-": "31",
+    "-/+": "35",
+    "<=": "36",
+    "=": "34",
+    ">": "34",
+    "blocked": "1;31",
+    "forces": "31",
+    "heading": "1",
+    "warning": "1;33",
+}
+_RESET = "\x1b[0m"
+
+_HEADER_INDENT = 3  # symbols are right-aligned in three columns: "  +", "-/+", " <="
+_FIELD_INDENT = " " * 6
+
+
+def render_text(plan: Plan, *, color: bool = False) -> str:
+    """The whole plan as text, ending with the summary line and a newline."""
+    sections: list[list[Line]] = []
+    if plan.refresh_only:
+        sections.append([((REFRESH_ONLY_NOTE, "heading"),)])
+    if plan.has_changes:
+        sections.extend(op_blocks(plan.ops))
+    if plan.drift:
+        sections.append(drift_lines(plan.drift))
+    if plan.warnings:
+        sections.append([(("Warning:", "warning"), (f" {w}", None)) for w in plan.warnings])
+    sections.append([((summary_line(plan), "heading"),)])
+    return join_sections(sections, color=color)
+
+
+def render_ops_text(ops: Iterable[Op], *, color: bool = False) -> str:
+    """Only the op blocks, one blank line apart (Markdown folds these per integration)."""
+    return join_sections(op_blocks(ops), color=color)
+
+
+def render_drift_text(drift: Sequence[Drift], *, color: bool = False) -> str:
+    return join_sections([drift_lines(drift)], color=color)
+
+
+def join_sections(sections: Sequence[Sequence[Line]], *, color: bool) -> str:
+    blocks = ["\n".join(_line(line, color) for line in section) for section in sections]
+    return "\n\n".join(blocks) + "\n" if blocks else ""
+
+
+def op_blocks(ops: Iterable[Op]) -> list[list[Line]]:
+    """One block per op that changes something or is read, in plan order."""
+    return [op_lines(op) for op in ops]
+
+
+def op_lines(op: Op) -> list[Line]:
+    header: Line = (
+        (f"{op.symbol:>{_HEADER_INDENT}}", op.symbol),
+        (f" {op.address}", None),
+        (f"  # ({reason_words(op.reason)})", None),
+    )
+    lines: list[Line] = [header]
+    if op.previous_address is not None:
+        lines.append(((f"{_FIELD_INDENT}# (moved from {op.previous_address})", None),))
+    if op.blocked is not None:
+        lines.append(((f"{_FIELD_INDENT}# BLOCKED: {op.blocked}", "blocked"),))
+    if is_gated(op):
+        lines.append(((f"{_FIELD_INDENT}# {gate_hint(op)}", "blocked"),))
+    lines.extend(_field_lines(op))
+    return lines
+
+
+def _field_lines(op: Op) -> list[Line]:
+    rows = field_changes(op)
+    if not rows:
+        return []
+    width = max(len(row.field) for row in rows)
+    secret = sensitive_names(op)
+    forces = forcing_fields(op) if isinstance(op, ReplaceOp) else frozenset()
+    symbol = _row_symbol(op)
+    lines: list[Line] = []
+    for row in rows:
+        masked = row.sensitive or row.field in secret
+        spans: list[Span] = [
+            (_FIELD_INDENT, None),
+            (symbol, symbol if symbol != " " else None),
+            (f" {row.field:<{width}} = {_row_value(op, row, masked)}", None),
+        ]
+        if row.field in forces:
+            spans.append(("  # forces replacement", "forces"))
+        lines.append(tuple(spans))
+    return lines
+
+
+def _row_symbol(op: Op) -> str:
+    match op:
+        case CreateOp():
+            return "+"
+        case DeleteOp():
+            return "-"
+        case UpdateOp() | ReplaceOp() | AdoptOp():
+            return "~"
+        case ReadOp() | SyncOp():
+            return " "
+        case _:
+            return " "
+
+
+def _row_value(op: Op, row: FieldChange, masked: bool) -> str:
+    if masked:
+        return SENSITIVE
+    match op:
+        case DeleteOp():
+            return format_value(row.before)
+        case UpdateOp() | ReplaceOp() | AdoptOp():
+            return f"{format_value(row.before)} -> {format_value(row.after)}"
+        case _:
+            return format_value(row.after)
+
+
+def drift_lines(drift: Sequence[Drift]) -> list[Line]:
+    """``address: field "live" (was "applied")`` per drifted field (Terraform's "Objects have
+    changed outside of Terraform", plan-apply-anchors.md §2.5)."""
+    lines: list[Line] = [(("Drift detected (changed outside reconciler):", "warning"),)]
+    for item in drift:
+        secret = drift_sensitive_names(item.changes)
+        outcome = "# apply will revert" if item.reverted else "# left as is"
+        for change in sorted(item.changes, key=lambda c: c.field):
+            if change.field in secret:
+                values = SENSITIVE
+            else:
+                values = f"{format_value(change.after)} (was {format_value(change.before)})"
+            lines.append(((f"  {item.address}: {change.field} {values}  {outcome}", None),))
+    return lines
+
+
+def _line(line: Line, color: bool) -> str:
+    return "".join(_span(text, style, color) for text, style in line)
+
+
+def _span(text: str, style: str | None, color: bool) -> str:
+    if not color or style is None:
+        return text
+    return f"\x1b[{_ANSI[style]}m{text}{_RESET}"
