@@ -1,0 +1,38 @@
+"""Find and load YAML keeping node positions; schema and semantic validation; secrets.
+
+Public entry points (everything else in this package is an implementation detail)::
+
+    validate_config(path, *, allow_literal_secrets=False) -> Validation
+    load_desired_state(path, *, allow_literal_secrets=False, environ=None)
+        -> tuple[DesiredState, list[Diagnostic]]
+    load_settings(path, *, environ=None) -> Settings
+    resolve_secret(ref, base_dir, *, environ=None) -> str
+"""
+
+from __future__ import annotations
+
+from reconciler.config.core import (
+    Validation,
+    config_base_dir,
+    load_desired_state,
+    load_settings,
+    validate_config,
+)
+from reconciler.config.diagnostics import Diagnostic
+from reconciler.config.entities import ENTITY_ALIASES, resolve_entity
+from reconciler.config.rules import RULES, Rule
+from reconciler.config.secrets import resolve_secret
+
+__all__ = [
+    "ENTITY_ALIASES",
+    "RULES",
+    "Diagnostic",
+    "Rule",
+    "Validation",
+    "config_base_dir",
+    "load_desired_state",
+    "load_settings",
+    "resolve_entity",
+    "resolve_secret",
+    "validate_config",
+]

@@ -1,0 +1,325 @@
+"""Find the config files and parse them into documents that remember every node's position.
+
+YAML is composed into nodes (libyaml when available) and converted by hand, so that each value
+and each key keeps its 1-based line and column, and a repeated key is reported instead of being
+silently overwritten. Booleans follow YAML 1.2 (only true/false), so ``Yes``, ``No`` and ``NO``
+stay strings; timestamps stay strings too.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from reconciler.config.diagnostics import Diagnostic, YamlPath, format_path
+from reconciler.config.rules import rule
+from reconciler.errors import Location
+
+SETTINGS_FILE = "reconciler.yaml"
+API_VERSION = "reconciler/v1"
+KINDS = ("DataFieldMapping", "Integration", "Owner")
+SETTINGS_KIND = "Settings"  # the pseudo-kind of reconciler.yaml
+
+Position = tuple[int, int]
+
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BOOL = "tag:yaml.org,2002:bool"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """SafeLoader with YAML 1.2 booleans and no implicit timestamps."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_BOOL, _TIMESTAMP)]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+_CONSTRUCTOR = yaml.SafeLoader("")
+
+
+def _scalar_int(node: ScalarNode) -> object:
+    return _CONSTRUCTOR.construct_yaml_int(node)
+
+
+def _scalar_float(node: ScalarNode) -> object:
+    return _CONSTRUCTOR.construct_yaml_float(node)
+
+
+_SCALARS: dict[str, Callable[[ScalarNode], object]] = {
+    "tag:yaml.org,2002:null": lambda node: None,
+    _BOOL: lambda node: node.value.lower() == "true",
+    "tag:yaml.org,2002:int": _scalar_int,
+    "tag:yaml.org,2002:float": _scalar_float,
+}
+
+
+def display_path(path: Path) -> str:
+    """The path relative to the working directory when inside it, else absolute."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+@dataclass(frozen=True)
+class Document:
+    """One YAML document, its plain data and the positions of its nodes."""
+
+    file: str  # as shown in diagnostics
+    source: Path
+    index: int  # 0-based position of the document in its file
+    data: object
+    positions: dict[YamlPath, Position] = field(repr=False)
+    key_positions: dict[YamlPath, Position] = field(repr=False)
+    is_settings: bool = False  # the root reconciler.yaml
+
+    @property
+    def kind(self) -> str | None:
+        if self.is_settings:
+            return SETTINGS_KIND
+        kind = self.data.get("kind") if isinstance(self.data, dict) else None
+        return kind if isinstance(kind, str) else None
+
+    @property
+    def name(self) -> str | None:
+        metadata = self.data.get("metadata") if isinstance(self.data, dict) else None
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        return name if isinstance(name, str) else None
+
+    def position(self, path: YamlPath, *, key: bool = False) -> Position:
+        """The position of the node at ``path`` (of its key with ``key``), else of its nearest
+        ancestor that exists."""
+        if key and path in self.key_positions:
+            return self.key_positions[path]
+        while path not in self.positions and path:
+            path = path[:-1]
+        return self.positions.get(path, (1, 1))
+
+    def location(self, path: YamlPath = (), *, key: bool = False) -> Location:
+        line, column = self.position(path, key=key)
+        return Location(self.file, line, column)
+
+    def diagnostic(
+        self, path: YamlPath, rule_id: str, message: str, *, key: bool = False
+    ) -> Diagnostic:
+        line, column = self.position(path, key=key)
+        return Diagnostic(
+            file=self.file,
+            line=line,
+            column=column,
+            severity=rule(rule_id).severity,
+            path=format_path(path),
+            message=message,
+            rule=rule_id,
+        )
+
+
+@dataclass
+class _Converter:
+    """Turns a node tree into plain data while recording positions and duplicate keys."""
+
+    file: str
+    positions: dict[YamlPath, Position] = field(default_factory=dict)
+    key_positions: dict[YamlPath, Position] = field(default_factory=dict)
+    duplicates: list[tuple[YamlPath, Position, Position]] = field(default_factory=list)
+
+    def convert(self, node: Node, path: YamlPath) -> object:
+        mark = node.start_mark
+        self.positions[path] = (mark.line + 1, mark.column + 1)
+        if isinstance(node, ScalarNode):
+            make = _SCALARS.get(node.tag)
+            return make(node) if make else node.value
+        if isinstance(node, SequenceNode):
+            return [self.convert(child, (*path, i)) for i, child in enumerate(node.value)]
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path)
+        raise AssertionError(f"unexpected YAML node {type(node).__name__}")  # pragma: no cover
+
+    def _mapping(self, node: MappingNode, path: YamlPath) -> dict[str, object]:
+        result: dict[str, object] = {}
+        for key_node, value_node in node.value:
+            key_value = self.convert(key_node, (*path, "<key>"))
+            key = key_value if isinstance(key_value, str) else str(key_value)
+            here = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            child = (*path, key)
+            if key in result:
+                self.duplicates.append((child, here, self.key_positions[child]))
+                continue
+            self.key_positions[child] = here
+            result[key] = self.convert(value_node, child)
+        self.positions.pop((*path, "<key>"), None)
+        return result
+
+
+def discover(path: Path) -> list[Path]:
+    """Every config file: ``path`` itself, or ``reconciler.yaml`` and every ``*.yaml``/``*.yml``
+    below the directory (hidden directories skipped), sorted."""
+    if path.is_file():
+        return [path]
+    found: list[Path] = []
+    for directory, subdirs, files in os.walk(path):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        found.extend(
+            Path(directory) / name
+            for name in files
+            if name.endswith((".yaml", ".yml")) and not name.startswith(".")
+        )
+    return sorted(found, key=lambda p: p.relative_to(path).parts)
+
+
+def parse_file(path: Path, *, settings: bool = False) -> tuple[list[Document], list[Diagnostic]]:
+    """Parse every document of one file; a syntax error stops that file at the error.
+
+    ``settings`` marks the root ``reconciler.yaml``, whose document is not a kind document.
+    """
+    file = display_path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else f"not UTF-8 ({exc.reason})"
+        return [], [
+            Diagnostic(file, 1, 1, "error", "(file)", f"cannot read: {reason}", "file.read")
+        ]
+    documents: list[Document] = []
+    diagnostics: list[Diagnostic] = []
+    loader = _Loader(text)
+    try:
+        for index, node in enumerate(_nodes(loader)):
+            converter = _Converter(file)
+            data = converter.convert(node, ())
+            document = Document(
+                file, path, index, data, converter.positions, converter.key_positions, settings
+            )
+            for child, here, first in converter.duplicates:
+                diagnostics.append(
+                    _at(
+                        document,
+                        here,
+                        child,
+                        "yaml.duplicate-key",
+                        f'duplicate key "{child[-1]}" (first at line {first[0]}, '
+                        f"column {first[1]})",
+                    )
+                )
+            if data is not None:
+                documents.append(document)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem:
+            problem = f"{exc.problem} ({exc.context})"
+        diagnostics.append(
+            Diagnostic(file, line, column, "error", "(file)", problem, "yaml.syntax")
+        )
+    except yaml.YAMLError as exc:  # reader errors (control characters) carry no mark
+        diagnostics.append(Diagnostic(file, 1, 1, "error", "(file)", str(exc), "yaml.syntax"))
+    finally:
+        loader.dispose()
+    return documents, diagnostics
+
+
+def _nodes(loader: Any) -> Iterator[Node]:
+    while loader.check_node():
+        yield loader.get_node()
+
+
+def _at(document: Document, where: Position, path: YamlPath, rule_id: str, msg: str) -> Diagnostic:
+    return Diagnostic(
+        document.file,
+        where[0],
+        where[1],
+        rule(rule_id).severity,
+        format_path(path),
+        msg,
+        rule_id,
+    )
+
+
+def check_envelope(document: Document) -> list[Diagnostic]:
+    """apiVersion and kind of a kind document (not reconciler.yaml), before its schema runs."""
+    data = document.data
+    if not isinstance(data, dict):
+        return [
+            document.diagnostic(
+                (), "document.shape", f"a document must be a mapping, not {_json_type(data)}"
+            )
+        ]
+    if document.is_settings:
+        return []
+    problems: list[Diagnostic] = []
+    api_version = data.get("apiVersion")
+    if api_version is None:
+        problems.append(
+            document.diagnostic((), "document.apiVersion", f'missing apiVersion "{API_VERSION}"')
+        )
+    elif api_version != API_VERSION:
+        problems.append(
+            document.diagnostic(
+                ("apiVersion",),
+                "document.apiVersion",
+                f'unknown apiVersion "{api_version}"; this version reads "{API_VERSION}"',
+            )
+        )
+    kind = data.get("kind")
+    if kind is None:
+        problems.append(
+            document.diagnostic(
+                (), "document.kind", f"missing kind; expected one of {', '.join(KINDS)}"
+            )
+        )
+    elif kind not in KINDS:
+        problems.append(
+            document.diagnostic(
+                ("kind",),
+                "document.kind",
+                f'unknown kind "{kind}"; expected one of {", ".join(KINDS)}'
+                + did_you_mean(str(kind), KINDS),
+            )
+        )
+    return problems
+
+
+def did_you_mean(value: str, candidates: tuple[str, ...] | list[str]) -> str:
+    """`` (did you mean "X"?)`` for a close or case-insensitive match, else ``""``."""
+    import difflib
+
+    for candidate in candidates:
+        if candidate.casefold() == value.casefold() and candidate != value:
+            return f' (did you mean "{candidate}"?)'
+    close = difflib.get_close_matches(value, list(candidates), n=1, cutoff=0.75)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+def _json_type(value: object) -> str:
+    return json_type_name(value)
+
+
+def json_type_name(value: object) -> str:
+    """The name a user sees for a YAML value's type."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping"

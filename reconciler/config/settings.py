@@ -1,0 +1,121 @@
+"""reconciler.yaml -> :class:`reconciler.model.Settings`, then RECONCILER_* overrides (SPEC §2.4).
+
+Precedence, lowest first: defaults, reconciler.yaml, environment, CLI flags (the CLI applies the
+last with ``dataclasses.replace``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from reconciler.errors import ConfigError, Location
+from reconciler.model import SecretRef, SecretSource, Settings
+
+ORO_CLIENT_SECRET_ENV = "RECONCILER_ORO_CLIENT_SECRET"
+
+
+def secret_ref(value: object, location: Location | None) -> SecretRef:
+    """A validated secret position -> SecretRef (``{env: X}``, ``{file: X}`` or a literal)."""
+    if isinstance(value, dict):
+        if "env" in value:
+            return SecretRef(SecretSource.ENV, str(value["env"]), location)
+        return SecretRef(SecretSource.FILE, str(value["file"]), location)
+    return SecretRef(SecretSource.LITERAL, str(value), location)
+
+
+def settings_from_data(data: Mapping[str, Any], location: Location | None = None) -> Settings:
+    """Settings from a validated reconciler.yaml document (missing keys keep their defaults)."""
+    defaults = Settings()
+    oro: Mapping[str, Any] = data.get("oro") or {}
+    prune: Mapping[str, Any] = data.get("prune") or {}
+    secret = oro.get("clientSecret")
+    return Settings(
+        state=data.get("state", defaults.state),
+        oro_url=oro.get("url", defaults.oro_url),
+        oro_api_base=oro.get("apiBase", defaults.oro_api_base),
+        oro_client_id=oro.get("clientId", defaults.oro_client_id),
+        oro_client_secret=secret_ref(secret, location) if secret is not None else None,
+        dotmailer_api_url=(data.get("dotmailer") or {}).get("apiUrl", defaults.dotmailer_api_url),
+        prune=prune.get("enabled", defaults.prune),
+        max_deletes=prune.get("maxDeletes", defaults.max_deletes),
+        concurrency=data.get("concurrency", defaults.concurrency),
+        timeout_seconds=float(
+            (data.get("timeouts") or {}).get("requestSeconds", defaults.timeout_seconds)
+        ),
+        location=location,
+    )
+
+
+def _text(value: str) -> str:
+    return value
+
+
+def _boolean(value: str) -> bool:
+    lowered = value.strip().casefold()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("must be true or false")
+
+
+def _integer(low: int, high: int | None) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        try:
+            number = int(value.strip())
+        except ValueError:
+            number = low - 1
+        if number < low or (high is not None and number > high):
+            upper = f" to {high}" if high is not None else " or more"
+            raise ValueError(f"must be an integer from {low}{upper}")
+        return number
+
+    return parse
+
+
+def _seconds(value: str) -> float:
+    try:
+        number = float(value.strip())
+    except ValueError:
+        number = 0.0
+    if not number > 0:
+        raise ValueError("must be a number of seconds above 0")
+    return number
+
+
+# variable -> (Settings field, parser)
+ENV_OVERRIDES: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "RECONCILER_STATE": ("state", _text),
+    "RECONCILER_ORO_URL": ("oro_url", _text),
+    "RECONCILER_ORO_API_BASE": ("oro_api_base", _text),
+    "RECONCILER_ORO_CLIENT_ID": ("oro_client_id", _text),
+    "RECONCILER_DOTMAILER_API_URL": ("dotmailer_api_url", _text),
+    "RECONCILER_PRUNE": ("prune", _boolean),
+    "RECONCILER_MAX_DELETES": ("max_deletes", _integer(0, None)),
+    "RECONCILER_CONCURRENCY": ("concurrency", _integer(1, 64)),
+    "RECONCILER_TIMEOUT": ("timeout_seconds", _seconds),
+}
+
+
+def apply_env_overrides(settings: Settings, environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings with every non-empty RECONCILER_* variable applied.
+
+    RECONCILER_ORO_CLIENT_SECRET holds the secret itself, so the setting becomes a reference to
+    that variable; its value is read only when needed.
+    """
+    env = os.environ if environ is None else environ
+    changes: dict[str, Any] = {}
+    for name, (attribute, parse) in ENV_OVERRIDES.items():
+        raw = env.get(name)
+        if not raw:
+            continue
+        try:
+            changes[attribute] = parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f'{name} {exc} (got "{raw}")') from None
+    if env.get(ORO_CLIENT_SECRET_ENV):
+        changes["oro_client_secret"] = SecretRef(SecretSource.ENV, ORO_CLIENT_SECRET_ENV)
+    return dataclasses.replace(settings, **changes) if changes else settings
