@@ -41,9 +41,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from reconciler.cli import version
+    from reconciler.cli import schema, validate, version
 
     cli.add_command(version.command)
+    cli.add_command(validate.command)
+    cli.add_command(schema.command)
 
 
 _register()
