@@ -261,14 +261,15 @@ def sqlite_path(url: str, *, base_dir: Path) -> Path:
 def display_url(url: str) -> str:
     """The URL without password (userinfo or ``password=`` query parameter)."""
     parts = urlsplit(url)
+    query_pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if "@" not in parts.netloc and all(k != "password" for k, _ in query_pairs):
+        return url
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, _, hostport = netloc.rpartition("@")
         user = userinfo.split(":", 1)[0]
         netloc = f"{user}@{hostport}" if user else hostport
-    query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "password"]
-    )
+    query = urlencode([(k, v) for k, v in query_pairs if k != "password"])
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
