@@ -110,8 +110,8 @@ def build_plan(
             integration, owner, desired, live, state, secret_fingerprints, options, acc
         )
 
-    _plan_deletes(desired, state, options, scope, acc)
-    _apply_delete_guards(desired, state, options, scope, acc)
+    _plan_deletes(desired, state, scope, acc)
+    _apply_delete_guards(desired, live, options, acc)
 
     changing = _changed_integrations(acc.ops)
     reads = [
@@ -606,9 +606,7 @@ def _desired_addresses(desired: DesiredState) -> set[str]:
     return result
 
 
-def _plan_deletes(
-    desired: DesiredState, state: Snapshot, options: PlanOptions, scope: set[str], acc: _Acc
-) -> None:
+def _plan_deletes(desired: DesiredState, state: Snapshot, scope: set[str], acc: _Acc) -> None:
     wanted = _desired_addresses(desired)
     moved = {op.previous_address for op in acc.ops if op.previous_address}
     desired_integrations = {i.name for i in desired.integrations}
@@ -644,18 +642,47 @@ def _plan_deletes(
         )
 
 
+def _field_in_use(
+    name: str, op: DeleteOp, desired: DesiredState, live: LiveWorld, deletes: Sequence[DeleteOp]
+) -> str | None:
+    """Why a data field cannot be deleted yet: a mapping that stays still uses it (Oro would
+    silently cascade-delete its config, oro-dotmailer-bundle.md §2), or dotmailer said so."""
+    key = name.upper()
+    integration = op.integration or ""
+    for mapping in desired.mappings:
+        if mapping.integration == integration and any(
+            f.data_field.upper() == key for f in mapping.fields
+        ):
+            return f"data field {key} is used by mapping {mapping.name!r}; remove it there first"
+    desired_entities = {m.entity for m in desired.mappings if m.integration == integration}
+    deleted = {d.remote_ids.get("oro") for d in deletes if d.kind == "mapping"}
+    live_integration = live.integration(integration)
+    field_ids = {f.id for f in live_integration.oro_fields if f.name.upper() == key}
+    for live_mapping in live_integration.oro_mappings:
+        if live_mapping.entity in desired_entities or live_mapping.id in deleted:
+            continue  # ours: updated or deleted in this same apply, before the field goes
+        if any(c.data_field_id in field_ids for c in live_mapping.configs):
+            return (
+                f"data field {key} is used by the Oro mapping for {live_mapping.entity} "
+                "(not managed by reconciler); remove it there first"
+            )
+    dependencies = (op.before or {}).get("dependencies")
+    if dependencies:
+        return f"dotmailer reports it in use: {', '.join(map(str, dependencies))}"
+    return None
+
+
 def _apply_delete_guards(
-    desired: DesiredState, state: Snapshot, options: PlanOptions, scope: set[str], acc: _Acc
+    desired: DesiredState,
+    live: LiveWorld,
+    options: PlanOptions,
+    acc: _Acc,
 ) -> None:
     """Prune must be on; refuse an empty desired set; cap deletes; block fields still in use."""
     deletes = [op for op in acc.ops if isinstance(op, DeleteOp)]
     if not deletes:
         return
     by_integration = {i.name: i for i in desired.integrations}
-    desired_mappings: dict[str, set[str]] = {}
-    for mapping in desired.mappings:
-        names = desired_mappings.setdefault(mapping.integration, set())
-        names.update(f.data_field.upper() for f in mapping.fields)
     blocked: dict[str, str] = {}
     for op in deletes:
         if not options.prune:
@@ -675,24 +702,9 @@ def _apply_delete_guards(
             )
             continue
         if op.kind == "data_field" and op.before:
-            name = str(op.before.get("name", "")).upper()
-            users = state.objects.values()
-            live_users = [
-                r.address
-                for r in users
-                if r.kind == "mapping"
-                and r.integration == op.integration
-                and any(f.get("data_field") == name for f in r.applied.get("fields", []))
-                and r.address not in {d.address for d in deletes}
-            ]
-            if name in desired_mappings.get(op.integration or "", set()) or live_users:
-                blocked[op.address] = (
-                    f"data field {name} is used by a mapping; remove it there first"
-                )
-                continue
-            dependencies = op.before.get("dependencies")
-            if dependencies:
-                blocked[op.address] = f"dotmailer reports it in use: {', '.join(dependencies)}"
+            why = _field_in_use(str(op.before.get("name", "")), op, desired, live, deletes)
+            if why is not None:
+                blocked[op.address] = why
                 continue
     allowed = [op for op in deletes if op.address not in blocked]
     if len(allowed) > options.max_deletes:
