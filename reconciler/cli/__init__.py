@@ -46,6 +46,9 @@ def _register() -> None:
     cli.add_command(version.command)
     cli.add_command(validate.command)
     cli.add_command(schema.command)
+    from reconciler.cli import state as state_cli
+
+    cli.add_command(state_cli.group)
 
 
 _register()
