@@ -134,6 +134,10 @@ class SandboxServer:
         self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
+        # Test hooks: called around the app for every request (crash-injection tests kill the
+        # client between "the change is made" and "the client hears back").
+        self.before_app: Callable[[Request], None] | None = None
+        self.after_app: Callable[[Request, Response], None] | None = None
 
     @property
     def url(self) -> str:
@@ -190,7 +194,11 @@ class SandboxServer:
         app = self._app_for(request.path)
         if app is None:
             return Response.json(404, {"message": f"No route for {request.path}"})
+        if self.before_app is not None:
+            self.before_app(request)
         response = app.handle(request)
+        if self.after_app is not None:
+            self.after_app(request, response)
         if active and roll_drop < faults.drop_after_commit_rate:
             self.fault_counters.drops += 1
             raise _Dropped
