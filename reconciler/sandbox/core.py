@@ -141,8 +141,13 @@ class SandboxServer:
 
     @property
     def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
+        host, port = self._address()
         return f"http://{host}:{port}"
+
+    def _address(self) -> tuple[str, int]:
+        address = self._httpd.server_address
+        assert isinstance(address, tuple)
+        return str(address[0]), int(address[1])
 
     def set_faults(self, faults: Faults) -> None:
         with self._lock:
@@ -227,7 +232,7 @@ class SandboxServer:
                 split = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                host, port = self.server.server_address[:2]
+                host, port = server._address()
                 request = Request(
                     method=self.command,
                     path=split.path,
