@@ -40,8 +40,12 @@ RULES: dict[str, Rule] = _rules(
     Rule("schema.required", "error", "a required field is missing", "schemas/*.json"),
     Rule("schema.unknown-field", "error", "a field the schema does not define", "schemas/*.json"),
     Rule("schema.type", "error", "a value has the wrong type", "schemas/*.json"),
-    Rule("schema.enum", "error", "a value is not one of the allowed values", "schemas/*.json"),
-    Rule("schema.constraint", "error", "a value breaks a schema constraint", "schemas/*.json"),
+    Rule(
+        "schema.constraint",
+        "error",
+        "a value breaks a schema constraint (length, count, allowed values)",
+        "schemas/*.json",
+    ),
     # --- metadata ------------------------------------------------------------------------
     Rule(
         "metadata.name.format",

@@ -95,11 +95,11 @@ def _diagnostics(document: Document, error: ValidationError) -> list[Diagnostic]
                 path,
                 "schema.type",
                 f"expected {_expected(error.validator_value)}, "
-                f"got {json_type_name(error.instance)}",
+                f"got {json_type_name(error.instance)}" + _boolean_hint(error),
             )
         ]
     if keyword == "enum":
-        return [document.diagnostic(path, "schema.enum", _enum_message(error))]
+        return [document.diagnostic(path, "schema.constraint", _enum_message(error))]
     if keyword == "const":
         return [
             document.diagnostic(path, "schema.constraint", f'must be "{error.validator_value}"')
@@ -132,11 +132,23 @@ def _unknown_fields(document: Document, error: ValidationError, path: YamlPath) 
     ]
 
 
+_BOUNDS = {
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "exclusiveMinimum": "above",
+    "exclusiveMaximum": "below",
+}
+
+
 def _ruled_message(rule_id: str, error: ValidationError, path: YamlPath) -> str:
     definition = rule(rule_id)
     if not definition.shows_value or (path and path[-1] in SECRET_KEYS):
         return definition.summary
-    return f"{definition.summary} (got {_show(error.instance)})"
+    keyword = str(error.validator)
+    if keyword == "enum":
+        return _enum_message(error)
+    bound = f", {_BOUNDS[keyword]} {error.validator_value}" if keyword in _BOUNDS else ""
+    return f"{definition.summary} (got {_show(error.instance)}{bound})"
 
 
 def _enum_message(error: ValidationError) -> str:
@@ -163,6 +175,16 @@ def _constraint_message(error: ValidationError, path: YamlPath) -> str:
     if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         return f"{_show(error.instance)} is out of range ({keyword} {error.validator_value})"
     return str(error.message)
+
+
+def _boolean_hint(error: ValidationError) -> str:
+    # YAML 1.2: only true/false are booleans, so `enabled: yes` is the string "yes".
+    expected = error.validator_value
+    wants_boolean = expected == "boolean" or (isinstance(expected, list) and "boolean" in expected)
+    yaml11 = ("yes", "no", "on", "off", "y", "n")
+    if wants_boolean and isinstance(error.instance, str) and error.instance.casefold() in yaml11:
+        return " (write true or false)"
+    return ""
 
 
 def _expected(types: object) -> str:

@@ -550,7 +550,7 @@ class Checker:
                     path,
                     "settings.url",
                     f"{'.'.join(path)} must be an http:// or https:// URL with a host "
-                    f'(got scheme "{urlsplit(url).scheme}")',
+                    f'(got "{_without_userinfo(url)}")',
                 )
         if "clientSecret" in oro:
             self._secret(document, ("oro", "clientSecret"), oro["clientSecret"])
@@ -577,6 +577,14 @@ def select_integrations(selection: object, labels: Mapping[str, Mapping[str, str
         for name, have in labels.items()
         if all(have.get(key) == value for key, value in wanted.items())
     )
+
+
+def _without_userinfo(url: str) -> str:
+    """A URL safe to show: credentials before "@" in the authority are masked."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]).geturl()
 
 
 def _is_http_url(url: str) -> bool:
