@@ -124,6 +124,7 @@ def test_rm_forgets_an_object_and_what_is_under_it(
     assert run(capsys, "list") == (0, "owner.marketing-ops\n", "")
     code, out, _ = run(capsys, "runs", "--format", "json")
     [entry] = json.loads(out)
+    assert code == 0
     assert (entry["command"], entry["status"], entry["summary"]) == (
         "state rm",
         "ok",
