@@ -626,6 +626,11 @@ class OroApp:
         with self._lock:
             self.settings["jobOutcomes"][name] = outcome
 
+    def revoke_tokens(self) -> None:
+        """Every issued token becomes invalid (a server restart, a revoked client)."""
+        with self._lock:
+            self._tokens.clear()
+
     def rows(self, type_: str) -> list[Row]:
         with self._lock:
             table = self.tables[type_]
@@ -1037,6 +1042,10 @@ class OroApp:
             resource = self._resource(request, item.type, item.row, links)
             resource["meta"] = {"includeId": item.include_id}
             included.append(resource)
+        shown = {(r["type"], r["id"]) for r in included}
+        for resource in self._included(request, rt, [primary.row], links):
+            if (resource["type"], resource["id"]) not in shown:  # `include=` on a write
+                included.append(resource)
         if included:
             body["included"] = included
         if existing is not None:
