@@ -49,6 +49,9 @@ def _register() -> None:
     from reconciler.cli import state as state_cli
 
     cli.add_command(state_cli.group)
+    from reconciler.cli import sandbox as sandbox_cli
+
+    cli.add_command(sandbox_cli.group)
 
 
 _register()
