@@ -59,15 +59,17 @@ def render_markdown(
     groups = _groups(plan)
     table = _table_rows(plan, groups)
     sections = _sections(plan, groups)
+    summary = f"**{escape(summary_line(plan))}**"
+    attention = _attention(plan)
 
     def paragraphs(rows: Sequence[str], blocks: Sequence[str], note: str) -> list[str]:
         result = [MARKER, HEADING]
         if plan.refresh_only:
             result.append(f"_{REFRESH_ONLY_NOTE}_")
-        result += ["\n".join(rows), f"**{escape(summary_line(plan))}**"]
+        result += ["\n".join(rows), summary]
         if note:
             result.append(note)
-        return result + _attention(plan) + list(blocks)
+        return result + attention + list(blocks)
 
     def pointer(count: int) -> str:
         what = "section was" if count == 1 else "sections were"

@@ -90,7 +90,7 @@ def join_sections(sections: Sequence[Sequence[Line]], *, color: bool) -> str:
 
 
 def op_blocks(ops: Iterable[Op]) -> list[list[Line]]:
-    """One block per op that changes something or is read, in plan order."""
+    """One block per op, in plan order."""
     return [op_lines(op) for op in ops]
 
 

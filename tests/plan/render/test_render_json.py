@@ -1,0 +1,147 @@
+"""JSON plan: shape, Terraform action names, drift and syncs, stable formatting."""
+
+from __future__ import annotations
+
+import json
+
+from render_plans import SINGLE_OP_PLANS, TRICKY_BOOK, book, mixed_plan, plan
+
+from reconciler import __version__
+from reconciler.plan.render import plan_json, render_json
+
+
+def test_plan_json_round_trips_through_json_with_the_documented_keys() -> None:
+    data = json.loads(render_json(mixed_plan()))
+    assert data == plan_json(mixed_plan())
+    assert sorted(data) == [
+        "config",
+        "created_at",
+        "format_version",
+        "integrations",
+        "reconciler_version",
+        "refresh_only",
+        "resource_changes",
+        "resource_drift",
+        "state",
+        "summary",
+        "syncs",
+        "warnings",
+    ]
+    assert (data["format_version"], data["reconciler_version"]) == ("1.0", __version__)
+    assert data["config"] == {"path": "config/", "digest": "sha256:1f2e3d", "git_sha": "a1b2c3d"}
+    assert data["state"] == {"lineage": "6f1c0c52-0000-4000-8000-000000000001", "serial": 7}
+    assert {tuple(sorted(entry)) for entry in data["resource_changes"]} == {
+        (
+            "address",
+            "blocked",
+            "change",
+            "gated",
+            "integration",
+            "kind",
+            "previous_address",
+            "reason",
+            "remote_fingerprint",
+            "remote_ids",
+        )
+    }
+
+
+def test_actions_follow_terraform() -> None:
+    actions = {
+        case: [entry["change"]["actions"] for entry in plan_json(p)["resource_changes"]]
+        for case, p in SINGLE_OP_PLANS.items()
+    }
+    assert actions == {
+        "create": [["create"]],
+        "update": [["update"]],
+        "replace_allowed": [["delete", "create"]],
+        "replace_gated": [["delete", "create"]],
+        "delete": [["delete"]],
+        "delete_blocked": [["delete"]],
+        "adopt": [["update"]],  # adopt that writes a password: an import plus an update
+        "read": [["read"], ["sync"]],
+        "sync": [["sync"]],
+        "moved": [["update"]],
+    }
+
+
+def test_adopt_without_changes_is_a_no_op_import() -> None:
+    adopt = SINGLE_OP_PLANS["adopt"].ops[0]
+    quiet = type(adopt)(
+        address=adopt.address,
+        kind=adopt.kind,
+        integration=adopt.integration,
+        reason=adopt.reason,
+        remote_ids={"oro": "17", "dotmailer": "apiuser"},
+    )
+    change = plan_json(plan(quiet))["resource_changes"][0]["change"]
+    assert (change["actions"], change["importing"]) == (
+        ["no-op"],
+        {"remote_ids": {"dotmailer": "apiuser", "oro": "17"}},
+    )
+
+
+def test_drift_syncs_warnings_and_summary() -> None:
+    data = plan_json(mixed_plan())
+    assert data["resource_drift"] == [
+        {
+            "address": book(TRICKY_BOOK),
+            "integration": "emea",
+            "reverted": True,
+            "change": {
+                "actions": ["update"],
+                "before": {"visibility": "Private"},
+                "after": {"visibility": "Public"},
+                "before_sensitive": {},
+                "after_sensitive": {},
+            },
+        },
+        {
+            "address": "integration.emea.data_field.NOTES",
+            "integration": "emea",
+            "reverted": False,
+            "change": {
+                "actions": ["update"],
+                "before": {"notes": "set by us"},
+                "after": {"notes": "edited in Oro"},
+                "before_sensitive": {"password": True},
+                "after_sensitive": {"password": True},
+            },
+        },
+    ]
+    assert data["syncs"] == [
+        {
+            "address": f"integration.{name}.sync",
+            "integration": name,
+            "connector": "datafield",
+            "force": True,
+            "reason": "data_fields_changed",
+        }
+        for name in ("apac", "emea")
+    ]
+    assert data["warnings"] == ["data field SCORE: default 0.5 is truncated to 0 by Oro"]
+    assert data["summary"] == {
+        "create": 2,
+        "update": 2,
+        "replace": 1,
+        "delete": 1,
+        "adopt": 1,
+        "read": 1,
+        "sync": 2,
+        "blocked": 1,
+        "gated": 1,
+        "drifted": 2,
+        "has_changes": True,
+    }
+
+
+def test_output_is_sorted_indented_and_ends_with_a_newline() -> None:
+    text = render_json(mixed_plan())
+    assert text == json.dumps(json.loads(text), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    assert json.loads(text)["resource_changes"][4]["address"] == book(TRICKY_BOOK)
+    assert '"integration.emea.address_book[\\"Promo | <VIP> `x`\\"]"' in text  # ensure_ascii=False
+
+
+def test_empty_plan() -> None:
+    data = plan_json(plan())
+    assert (data["resource_changes"], data["summary"]["has_changes"]) == ([], False)
