@@ -90,14 +90,7 @@ def _diagnostics(document: Document, error: ValidationError) -> list[Diagnostic]
         message = _ruled_message(rule_id, error, path)
         return [document.diagnostic(path, rule_id, message, key=on_key)]
     if keyword == "type":
-        return [
-            document.diagnostic(
-                path,
-                "schema.type",
-                f"expected {_expected(error.validator_value)}, "
-                f"got {json_type_name(error.instance)}" + _boolean_hint(error),
-            )
-        ]
+        return [document.diagnostic(path, "schema.type", _type_message(error))]
     if keyword == "enum":
         return [document.diagnostic(path, "schema.constraint", _enum_message(error))]
     if keyword == "const":
@@ -147,6 +140,8 @@ def _ruled_message(rule_id: str, error: ValidationError, path: YamlPath) -> str:
     keyword = str(error.validator)
     if keyword == "enum":
         return _enum_message(error)
+    if keyword == "type":
+        return _type_message(error)
     bound = f", {_BOUNDS[keyword]} {error.validator_value}" if keyword in _BOUNDS else ""
     return f"{definition.summary} (got {_show(error.instance)}{bound})"
 
@@ -175,6 +170,13 @@ def _constraint_message(error: ValidationError, path: YamlPath) -> str:
     if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         return f"{_show(error.instance)} is out of range ({keyword} {error.validator_value})"
     return str(error.message)
+
+
+def _type_message(error: ValidationError) -> str:
+    return (
+        f"expected {_expected(error.validator_value)}, got {json_type_name(error.instance)}"
+        + _boolean_hint(error)
+    )
 
 
 def _boolean_hint(error: ValidationError) -> str:
