@@ -23,7 +23,8 @@ actions``) therefore read this plan unchanged.
 Every op is in ``resource_changes``, in plan order; ``syncs`` repeats the sync ops' connector
 and force flag for readers that only want the syncs. Sensitive fields never appear in ``before``
 or ``after``; ``before_sensitive``/``after_sensitive`` are ``{"password": true}`` for them (``{}``
-when none). Output is ``sort_keys`` with a two-space indent and a trailing newline.
+when none). ``integrations`` is the plan's ``--integration`` scope (empty = all). Output is
+``sort_keys`` with a two-space indent and a trailing newline.
 """
 
 from __future__ import annotations
