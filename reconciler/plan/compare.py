@@ -8,6 +8,7 @@ compared, so values Oro or dotmailer fill in on their own never make a perpetual
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -410,13 +411,11 @@ def _plan_data_fields(
             allowed = df.replace_on_change or bool(
                 {df.name, df.key, addr} & set(options.allow_replace)
             )
-            acc.ops.append(
-                ReplaceOp(
-                    reason="immutable_field_changed",
-                    allowed=allowed,
-                    **common,
-                )
+            common["changes"] = tuple(
+                dataclasses.replace(c, forces_replacement=c.field in v.DATA_FIELD_REPLACE_FIELDS)
+                for c in changed
             )
+            acc.ops.append(ReplaceOp(reason="immutable_field_changed", allowed=allowed, **common))
             continue
         steps: list[str] = []
         if df.key not in remote:

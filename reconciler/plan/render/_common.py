@@ -29,19 +29,17 @@ SENSITIVE = "(sensitive)"
 # Reason codes (set by compare) in words. Unknown codes fall back to the code with spaces, so a
 # new code shows up readable before anyone adds it here.
 REASONS: dict[str, str] = {
-    "adopt": "exists live, not in state",
-    "cannot_update": "cannot be updated in place",
+    # The reason codes compare.py emits (reconciler/plan/compare.py).
     "config_changed": "configuration changed",
-    "data_fields_changed": "data fields changed",
+    "data_field_replaced": "a mapped data field is replaced",
     "drift": "changed outside reconciler",
-    "matches_live": "exists live, not in state",
-    "moved": "moved",
-    "not_in_config": "not in the configuration",
+    "exists_unmanaged": "exists live, not in state",
+    "immutable_field_changed": "dotmailer cannot update a data field",
+    "missing_remote": "in state, gone from the live system",
     "not_in_state": "not in state",
-    "owner": "resolved through Oro",
-    "read": "resolved through Oro",
+    "owner_lookup": "resolved through Oro",
+    "removed_from_config": "not in the configuration",
     "renamed": "renamed",
-    "secret_changed": "secret changed",
 }
 
 # The actions a summary counts, in the order every summary shows them.

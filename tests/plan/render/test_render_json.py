@@ -115,7 +115,7 @@ def test_drift_syncs_warnings_and_summary() -> None:
             "integration": name,
             "connector": "datafield",
             "force": True,
-            "reason": "data_fields_changed",
+            "reason": "config_changed",
         }
         for name in ("apac", "emea")
     ]

@@ -29,7 +29,7 @@ def leaky_plan() -> Plan:
         ),
         UpdateOp(
             **base,
-            reason="secret_changed",
+            reason="config_changed",
             before={"password": "old-Pa55word!"},
             after={"password": "new-Pa55word!"},
             changes=(FieldChange("password", "old-Pa55word!", "new-Pa55word!"),),
@@ -37,12 +37,12 @@ def leaky_plan() -> Plan:
         ),
         AdoptOp(
             **base,
-            reason="matches_live",
+            reason="exists_unmanaged",
             changes=(FieldChange("oauth_client_secret", None, "oauth-s3cret", sensitive=True),),
         ),
         DeleteOp(
             **base,
-            reason="not_in_config",
+            reason="removed_from_config",
             before={"name": "EMEA", "password": "old-Pa55word!"},
             sensitive=("password",),
         ),
