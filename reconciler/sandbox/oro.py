@@ -1195,8 +1195,6 @@ class OroApp:
         if entry.type.name == "integrationchannels" and entry.creating:
             if row["a"].get("enabled") is None:
                 row["a"]["enabled"] = True
-            if row["r"].get("defaultBusinessUnitOwner") is None and row["r"].get("organization"):
-                row["r"]["defaultBusinessUnitOwner"] = self._first_bu(row["r"]["organization"])
 
     def _set_children(self, txn: _Txn, entry: _Pending, name: str, ids: list[RowId]) -> None:
         """A to-many relationship in the body replaces the whole set (orphans removed)."""

@@ -207,7 +207,7 @@ def test_create_list_update_delete_integration(oro: World) -> None:
         enabled=True,
         organization_id="1",
         owner_user_id="1",
-        business_unit_id="1",
+        business_unit_id=None,
         username="apiuser@apiconnector.com",
         client_id="1234",
         custom_domain="https://r1-app.dotmailer.com/",

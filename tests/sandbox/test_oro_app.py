@@ -398,9 +398,8 @@ def test_integration_created_with_transport_secrets_write_only(oro: Oro) -> None
     assert answer.headers["location"] == f"{oro.server.url}/admin/api/integrationchannels/1"
     body = answer.json()
     assert body["data"]["attributes"] == {"name": "EMEA", "type": "dotmailer", "enabled": True}
-    assert body["data"]["relationships"]["defaultBusinessUnitOwner"] == {
-        "data": {"type": "businessunits", "id": "1"}
-    }
+    # The dotmailer channel type declares no business-unit owner: nothing fills it in.
+    assert body["data"]["relationships"]["defaultBusinessUnitOwner"] == {"data": None}
     assert body["included"] == [
         {
             "type": "dotmailertransports",
