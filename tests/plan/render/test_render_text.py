@@ -44,7 +44,8 @@ def test_colour_follows_terraform_palette() -> None:
     assert headers == [
         "\x1b[32m  +\x1b[0m integration.emea.data_field.A  # (not in state)",
         "\x1b[33m  ~\x1b[0m integration.emea.address_book.B  # (configuration changed)",
-        "\x1b[35m-/+\x1b[0m integration.emea.data_field.C  # (dotmailer cannot update a data field)",
+        "\x1b[35m-/+\x1b[0m integration.emea.data_field.C"
+        "  # (dotmailer cannot update a data field)",
         "\x1b[31m  -\x1b[0m integration.emea.data_field.D  # (not in the configuration)",
         "\x1b[36m <=\x1b[0m owner.marketing-ops  # (resolved through Oro)",
         "\x1b[34m  >\x1b[0m integration.emea.sync  # (configuration changed)",
