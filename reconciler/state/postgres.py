@@ -39,7 +39,15 @@ from reconciler.state.base import (
     utc_now,
     validate_scope,
 )
-from reconciler.state.sql import SCHEMA_VERSION, Clock, Execute, Heartbeat, Result, SqlStore
+from reconciler.state.sql import (
+    SCHEMA_VERSION,
+    Clock,
+    Execute,
+    Heartbeat,
+    Result,
+    SqlStore,
+    upgrade_schema,
+)
 
 DEFAULT_SCHEMA = "reconciler"
 _DDL_KEY = 0  # advisory key serialising schema creation and migration within the namespace
@@ -143,22 +151,19 @@ class PostgresStore(SqlStore):
             if not exists:
                 for statement in _SCHEMA:
                     execute(statement)
-                execute(
-                    "INSERT INTO reconciler_meta (key, value) VALUES ('schema_version', %s)",
-                    (str(SCHEMA_VERSION),),
-                )
-                return
+                execute("INSERT INTO reconciler_meta (key, value) VALUES ('schema_version', '1')")
             rows = execute("SELECT value FROM reconciler_meta WHERE key = 'schema_version'").rows
-        if not rows or not str(rows[0][0]).isdigit():
-            raise CorruptStateError(
-                f"state {self.url} has a reconciler_meta table without a valid schema version"
-            )
-        version = int(rows[0][0])
-        if version > SCHEMA_VERSION:
-            raise CorruptStateError(
-                f"state {self.url} has schema version {version}, newer than this reconciler "
-                f"understands ({SCHEMA_VERSION}); upgrade reconciler"
-            )
+            if not rows or not str(rows[0][0]).isdigit():
+                raise CorruptStateError(
+                    f"state {self.url} has a reconciler_meta table without a valid schema version"
+                )
+            version = int(rows[0][0])
+            if version > SCHEMA_VERSION:
+                raise CorruptStateError(
+                    f"state {self.url} has schema version {version}, newer than this reconciler "
+                    f"understands ({SCHEMA_VERSION}); upgrade reconciler"
+                )
+            upgrade_schema(execute, version)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[Execute]:

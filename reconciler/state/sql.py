@@ -19,8 +19,10 @@ from typing import Any, Protocol
 
 from reconciler.errors import StaleStateError, StateError
 from reconciler.state.base import (
+    INTEGRATION_SCOPE_PREFIX,
     OUTCOME_UNKNOWN,
     OUTCOMES,
+    WHOLE_CONFIG,
     JournalEntry,
     ObjectRecord,
     RunRecord,
@@ -29,10 +31,21 @@ from reconciler.state.base import (
     dumps,
     iso,
     key_from_environment,
+    scopes_conflict,
     utc_now,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# The steps from version N-1 to N, the same SQL on both backends (version 1 is each backend's
+# table list). Opening a state runs the steps it lacks; a newer version is refused.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: (
+        # The serial each lock scope was last written at, for scoped compare-and-swap.
+        "CREATE TABLE reconciler_scopes (scope TEXT PRIMARY KEY, serial BIGINT NOT NULL)",
+        # History unknown: count the whole config as written at the current serial.
+        "INSERT INTO reconciler_scopes (scope, serial) SELECT '*', serial FROM reconciler_state",
+    ),
+}
 Clock = Callable[[], datetime]
 
 
@@ -56,6 +69,18 @@ _JOURNAL_COLUMNS = (
 _RUN_COLUMNS = (
     "id, command, user_name, git_sha, plan_digest, started_at, finished_at, status, summary"
 )
+
+
+def upgrade_schema(execute: Execute, version: int) -> None:
+    """Run the migration steps after ``version`` and record the new version."""
+    for step in range(version + 1, SCHEMA_VERSION + 1):
+        for statement in MIGRATIONS[step]:
+            execute(statement)
+    if version < SCHEMA_VERSION:
+        execute(
+            "UPDATE reconciler_meta SET value = %s WHERE key = 'schema_version'",
+            (str(SCHEMA_VERSION),),
+        )
 
 
 class SqlStore:
@@ -84,19 +109,20 @@ class SqlStore:
     def write(
         self, expected_serial: int, upserts: Sequence[ObjectRecord], removals: Sequence[str]
     ) -> int:
+        """Compare-and-swap, scoped like the locks: the write is refused when, since
+        ``expected_serial``, another write touched a scope that conflicts with one this write
+        touches ("*" for objects outside any integration, which conflicts with everything). So
+        two runs holding the locks of two different integrations can both write; a write that
+        touches nothing is refused whenever the serial moved."""
         with self._transaction() as execute:
             lineage, serial = self._ensure_state(execute)
-            moved = execute(
+            touched = self._touched_scopes(execute, upserts, removals)
+            if serial != expected_serial:
+                self._check_moved(execute, lineage, serial, expected_serial, touched)
+            execute(
                 "UPDATE reconciler_state SET serial = serial + 1 WHERE id = 1 AND serial = %s",
-                (expected_serial,),
+                (serial,),
             )
-            if moved.rowcount != 1:
-                # plan-apply-anchors.md §4: a stale writer never overwrites newer state
-                raise StaleStateError(
-                    f"state {self.url} moved: expected serial {expected_serial}, found {serial} "
-                    f"(lineage {lineage}); another run wrote it since it was read. "
-                    "Run plan again."
-                )
             for address in sorted(set(removals)):
                 execute("DELETE FROM reconciler_objects WHERE address = %s", (address,))
             for record in sorted(upserts, key=lambda r: r.address):
@@ -110,7 +136,48 @@ class SqlStore:
                     "updated_at = excluded.updated_at",
                     _object_to_row(record),
                 )
+            for scope in sorted(touched):
+                execute(
+                    "INSERT INTO reconciler_scopes (scope, serial) VALUES (%s, %s) "
+                    "ON CONFLICT (scope) DO UPDATE SET serial = excluded.serial",
+                    (scope, serial + 1),
+                )
         return serial + 1
+
+    def _check_moved(
+        self, execute: Execute, lineage: str, serial: int, expected: int, touched: set[str]
+    ) -> None:
+        """plan-apply-anchors.md §4: a stale writer never overwrites newer state of its scope."""
+        clashes: list[str] = []
+        if touched and expected < serial:
+            rows = execute(
+                "SELECT scope FROM reconciler_scopes WHERE serial > %s", (expected,)
+            ).rows
+            clashes = sorted(
+                str(r[0]) for r in rows if any(scopes_conflict(str(r[0]), t) for t in touched)
+            )
+            if not clashes:
+                return
+        what = f"changed {', '.join(clashes)}" if clashes else "wrote it"
+        raise StaleStateError(
+            f"state {self.url} moved: expected serial {expected}, found {serial} "
+            f"(lineage {lineage}); another run {what} since it was read. Run plan again."
+        )
+
+    @staticmethod
+    def _touched_scopes(
+        execute: Execute, upserts: Sequence[ObjectRecord], removals: Sequence[str]
+    ) -> set[str]:
+        integrations: set[str | None] = {record.integration for record in upserts}
+        for address in sorted({r.address for r in upserts} | set(removals)):
+            rows = execute(
+                "SELECT integration FROM reconciler_objects WHERE address = %s", (address,)
+            ).rows
+            integrations.update(None if row[0] is None else str(row[0]) for row in rows)
+        return {
+            WHOLE_CONFIG if name is None else INTEGRATION_SCOPE_PREFIX + name
+            for name in integrations
+        }
 
     def _ensure_state(self, execute: Execute) -> tuple[str, int]:
         rows = execute("SELECT lineage, serial FROM reconciler_state WHERE id = 1").rows
@@ -261,6 +328,10 @@ class SqlStore:
             execute(
                 "UPDATE reconciler_state SET lineage = %s, serial = %s WHERE id = 1",
                 (dump.lineage, dump.serial),
+            )
+            execute("DELETE FROM reconciler_scopes")
+            execute(  # history unknown: the whole config counts as written at this serial
+                "INSERT INTO reconciler_scopes (scope, serial) VALUES ('*', %s)", (dump.serial,)
             )
             for record in dump.objects:
                 execute(

@@ -35,7 +35,15 @@ from reconciler.state.base import (
     utc_now,
     validate_scope,
 )
-from reconciler.state.sql import SCHEMA_VERSION, Clock, Execute, Heartbeat, Result, SqlStore
+from reconciler.state.sql import (
+    SCHEMA_VERSION,
+    Clock,
+    Execute,
+    Heartbeat,
+    Result,
+    SqlStore,
+    upgrade_schema,
+)
 
 _HEADER = b"SQLite format 3\x00"
 
@@ -93,11 +101,7 @@ class SqliteStore(SqlStore):
     def _transaction(self) -> Iterator[Execute]:
         with self._mutex:
             conn = self._conn
-
-            def execute(sql: str, params: Sequence[Any] = ()) -> Result:
-                cursor = conn.execute(sql.replace("%s", "?"), tuple(params))
-                return Result(rows=cursor.fetchall(), rowcount=cursor.rowcount)
-
+            execute = _executor(conn)
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.DatabaseError as exc:
@@ -262,10 +266,8 @@ def _create(path: Path) -> None:
             conn.execute("BEGIN")
             for statement in _SCHEMA:
                 conn.execute(statement)
-            conn.execute(
-                "INSERT INTO reconciler_meta (key, value) VALUES ('schema_version', ?)",
-                (str(SCHEMA_VERSION),),
-            )
+            conn.execute("INSERT INTO reconciler_meta (key, value) VALUES ('schema_version', '1')")
+            upgrade_schema(_executor(conn), 1)
             conn.execute("COMMIT")
         finally:
             conn.close()
@@ -303,7 +305,29 @@ def _open_checked(path: Path) -> sqlite3.Connection:
         conn.close()
         raise CorruptStateError(problem)
     conn.execute("PRAGMA synchronous = FULL")  # a committed journal intent survives power loss
+    if int(version_rows[0][0]) < SCHEMA_VERSION:
+        _upgrade(conn)
     return conn
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        execute = _executor(conn)
+        rows = execute("SELECT value FROM reconciler_meta WHERE key = 'schema_version'").rows
+        upgrade_schema(execute, int(rows[0][0]))  # read again: another process may have done it
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _executor(conn: sqlite3.Connection) -> Execute:
+    def execute(sql: str, params: Sequence[Any] = ()) -> Result:
+        cursor = conn.execute(sql.replace("%s", "?"), tuple(params))
+        return Result(rows=cursor.fetchall(), rowcount=cursor.rowcount)
+
+    return execute
 
 
 def _version_problem(path: Path, rows: list[Any]) -> str | None:

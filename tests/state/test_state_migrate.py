@@ -72,6 +72,10 @@ def test_sqlite_to_postgres_to_sqlite_round_trips(
         returned.journal_intent("r2", "x", "create", {}) == max(e.id for e in original.journal) + 1
     )
     assert returned.secret_key() == original.stored_key
+    # Which scopes moved before the copy is unknown: a write older than the copied serial is stale.
+    with pytest.raises(StateError) as stale:
+        returned.write(1, [original.objects[0]], [])
+    assert "another run changed * since it was read" in str(stale.value)
     returned.close()
 
 

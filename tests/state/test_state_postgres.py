@@ -51,7 +51,7 @@ def test_a_schema_from_a_newer_reconciler_is_refused(postgres_backend: Backend) 
         postgres_backend.open()
     assert str(caught.value) == (
         f"state {postgres_backend.url} has schema version 99, newer than this reconciler "
-        "understands (1); upgrade reconciler"
+        "understands (2); upgrade reconciler"
     )
 
 

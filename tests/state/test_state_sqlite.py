@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import Backend
 
-from reconciler.errors import CorruptStateError
+from reconciler.errors import CorruptStateError, StaleStateError
 from reconciler.state.base import ObjectRecord, open_store, utc_now
+from reconciler.state.sqlite import _SCHEMA as V1_TABLES
 from reconciler.state.sqlite import SqliteStore
 
 
@@ -100,7 +101,7 @@ def test_a_state_from_a_newer_reconciler_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CorruptStateError) as caught:
         SqliteStore(path)
     assert str(caught.value) == (
-        f"state file {path} has schema version 99, newer than this reconciler understands (1); "
+        f"state file {path} has schema version 99, newer than this reconciler understands (2); "
         "upgrade reconciler"
     )
 
@@ -124,3 +125,24 @@ def test_a_stale_lock_can_be_unlocked_without_force(sqlite_backend: Backend) -> 
     with holder.lock("*", operation="apply", timeout=0) as stuck:
         assert later.unlock(stuck.id) == stuck
         assert later.locks() == []
+
+
+def test_a_version_1_state_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    conn = sqlite3.connect(path)
+    for statement in V1_TABLES:
+        conn.execute(statement)
+    conn.execute("INSERT INTO reconciler_meta VALUES ('schema_version', '1')")
+    conn.execute("INSERT INTO reconciler_state VALUES (1, 'old-lineage', 3)")
+    conn.commit()
+    conn.close()
+
+    store = SqliteStore(path)
+    version = sqlite3.connect(path).execute(
+        "SELECT value FROM reconciler_meta WHERE key = 'schema_version'"
+    )
+    assert version.fetchall() == [("2",)]
+    # Which scopes moved before the upgrade is unknown, so any write older than 3 is stale.
+    with pytest.raises(StaleStateError):
+        store.write(2, [ObjectRecord("a", "owner", "emea", {}, {}, {}, "", "")], [])
+    assert store.write(3, [], []) == 4

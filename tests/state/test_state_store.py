@@ -94,9 +94,48 @@ def test_a_stale_writer_fails_and_writes_nothing(backend: Backend) -> None:
 
     assert str(caught.value) == (
         f"state {mine.url} moved: expected serial 0, found 1 (lineage {before.lineage}); "
-        "another run wrote it since it was read. Run plan again."
+        "another run changed integration:emea since it was read. Run plan again."
     )
     assert mine.read() == after_theirs
+
+
+def test_writers_of_different_integrations_do_not_make_each_other_stale(
+    backend: Backend,
+) -> None:
+    emea, apac = backend.open(), backend.open()
+    serial = emea.read().serial
+    emea_record = record("integration.emea")
+    apac_record = record("integration.apac", integration="apac")
+
+    assert emea.write(serial, [emea_record], []) == 1
+    assert apac.write(serial, [apac_record], []) == 2  # read at 0, but emea is not its scope
+    assert apac.write(2, [], ["integration.apac"]) == 3
+    assert emea.write(1, [emea_record], []) == 4
+    assert emea.read().objects == {"integration.emea": emea_record}
+
+
+@pytest.mark.parametrize(
+    ("upserts", "removals", "what"),
+    [
+        ([record("owner.ops", integration=None)], [], "changed integration:apac"),
+        ([], ["integration.apac"], "changed integration:apac"),
+        ([], [], "wrote it"),
+    ],
+    ids=["whole-config-object", "removal-in-the-moved-scope", "nothing"],
+)
+def test_a_write_conflicting_with_a_newer_scope_is_stale(
+    backend: Backend, upserts: list[ObjectRecord], removals: list[str], what: str
+) -> None:
+    store = backend.open()
+    lineage = store.read().lineage
+    store.write(0, [record("integration.apac", integration="apac")], [])
+
+    with pytest.raises(StaleStateError) as caught:
+        store.write(0, upserts, removals)
+    assert str(caught.value) == (
+        f"state {store.url} moved: expected serial 0, found 1 (lineage {lineage}); "
+        f"another run {what} since it was read. Run plan again."
+    )
 
 
 def test_a_second_locker_on_the_same_scope_gets_a_lock_error_naming_the_holder(
