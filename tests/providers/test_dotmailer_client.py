@@ -1,0 +1,361 @@
+"""The dotmailer client end to end over real HTTP against the emulator on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from reconciler.errors import (
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    OutcomeUnknownError,
+    UntrustedEndpointError,
+)
+from reconciler.model import RemoteAddressBook, RemoteDataField
+from reconciler.providers._http import LimiterStats
+from reconciler.providers.dotmailer import (
+    AccountInfo,
+    DeleteResult,
+    DotmailerClient,
+    ImportJob,
+    is_official_endpoint,
+)
+from reconciler.sandbox.core import Faults, Request, Response, SandboxServer
+from reconciler.sandbox.dotmailer import DotmailerApp
+
+EPOCH = 1_800_000_000.0  # on a minute boundary
+EMEA = ("apiuser-emea@apiconnector.com", "sandbox-emea-pw")
+AMER = ("apiuser-amer@apiconnector.com", "sandbox-amer-pw")
+FLAT = ("apiuser-flat@apiconnector.com", "sandbox-flat-pw")
+OPEN = ("apiuser-open@apiconnector.com", "sandbox-open-pw")
+
+SEED: dict[str, Any] = {
+    "accounts": [
+        {
+            "username": EMEA[0],
+            "password": EMEA[1],
+            "rateLimit": {"mode": "tiered", "perMinute": 35},
+            "dataFields": [{"name": "POINTS", "type": "Numeric", "inUse": True}],
+            "addressBooks": [{"name": "Newsletter"}],
+        },
+        {"username": AMER[0], "password": AMER[1], "region": "r2", "rateLimit": {"mode": "off"}},
+        {"username": FLAT[0], "password": FLAT[1], "rateLimit": {"mode": "flat", "perHour": 3}},
+        {"username": OPEN[0], "password": OPEN[1], "rateLimit": {"mode": "off"}},
+    ]
+}
+
+
+@dataclass
+class FakeClock:
+    """Shared by the emulator (its rate windows) and the client (its sleeps advance it)."""
+
+    now: float = EPOCH
+    slept: list[float] = field(default_factory=list)
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+class Recording(httpx.BaseTransport):
+    """The real HTTP transport, remembering every request it sent."""
+
+    def __init__(self, rewrite: dict[str, str] | None = None) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.sent: list[httpx.Request] = []
+        self.rewrite = rewrite or {}
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        self.sent.append(request)
+        target = self.rewrite.get(request.url.host)
+        if target is not None:  # stands in for DNS: official hosts answered on loopback
+            url = httpx.URL(target).join(request.url.raw_path.decode("ascii"))
+            request = httpx.Request(
+                request.method, url, headers=request.headers, content=request.content
+            )
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class Mount:
+    prefixes = DotmailerApp.prefixes
+
+    def __init__(self) -> None:
+        self.app = DotmailerApp()
+
+    def handle(self, request: Request) -> Response:
+        return self.app.handle(request)
+
+
+@pytest.fixture(scope="module")
+def mounted() -> Iterator[tuple[Mount, SandboxServer]]:
+    mount = Mount()
+    server = SandboxServer([mount]).start()
+    yield mount, server
+    server.stop()
+
+
+@dataclass
+class Env:
+    app: DotmailerApp
+    server: SandboxServer
+    clock: FakeClock
+    transport: Recording
+    clients: list[DotmailerClient] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def client(self, creds: tuple[str, str] = EMEA, **kwargs: Any) -> DotmailerClient:
+        kwargs.setdefault("api_url", self.url)
+        client = DotmailerClient(
+            creds[0],
+            creds[1],
+            transport=self.transport,
+            sleep=self.clock.sleep,
+            clock=self.clock.time,
+            timeout=10.0,
+            **kwargs,
+        )
+        self.clients.append(client)
+        return client
+
+    def paths(self) -> list[str]:
+        return [f"{r.method} {r.url.path}" for r in self.transport.sent]
+
+
+@pytest.fixture
+def env(mounted: tuple[Mount, SandboxServer]) -> Iterator[Env]:
+    mount, server = mounted
+    clock = FakeClock()
+    mount.app = DotmailerApp(SEED, clock=clock.time)
+    server.set_faults(Faults())
+    env = Env(mount.app, server, clock, Recording())
+    yield env
+    for client in env.clients:
+        client.close()
+    server.set_faults(Faults())
+
+
+def test_region_discovery_moves_every_later_call(env: Env) -> None:
+    client = env.client(AMER)
+    info = client.account_info()
+    assert info == AccountInfo(
+        id=100002,
+        api_endpoint=f"{env.url}/r2",
+        properties=(
+            ("Name", "apiuser-amer"),
+            ("MainEmail", "ops+r2@sandbox.example"),
+            ("APILocale", "en-GB"),
+            ("ApiCallsInLastHour", "1"),
+            ("ApiCallsRemaining", "1999"),
+            ("ApiEndpoint", f"{env.url}/r2/"),
+            ("CurrencyCode", "GBP"),
+            ("TimeZoneIana", "Europe/London"),
+        ),
+    )
+    assert info.get("ApiCallsRemaining") == "1999"
+    assert [f.name for f in client.list_data_fields()] == [
+        "FIRSTNAME", "LASTNAME", "FULLNAME", "GENDER", "POSTCODE",
+    ]  # fmt: skip
+    assert env.paths() == ["GET /v2/account-info", "GET /r2/v2/data-fields"]
+
+
+def test_first_call_discovers_the_endpoint_by_itself(env: Env) -> None:
+    client = env.client(AMER)
+    assert client.list_address_books()[0] == RemoteAddressBook(1, "All Contacts", "Private", 0)
+    assert env.paths() == [
+        "GET /v2/account-info",
+        "GET /r2/v2/address-books",
+    ]
+
+
+def test_refused_credentials_fail_at_once_naming_the_url_only(env: Env) -> None:
+    client = env.client((EMEA[0], "wrong-password-123"))
+    with pytest.raises(AuthenticationError) as info:
+        client.account_info()
+    assert str(info.value) == (
+        f"dotmailer: credentials refused: GET {env.url}/v2/account-info: HTTP 401: "
+        "Authorization has been denied for this request."
+    )
+    assert "wrong-password-123" not in repr(info.value.__dict__)
+    assert env.app.unauthorized == 1
+    assert env.clock.slept == []
+
+
+def test_thirty_percent_injected_5xx_still_succeeds(env: Env) -> None:
+    env.server.set_faults(Faults(error_rate=0.3, seed=2024))
+    client = env.client(OPEN)
+    created = [client.create_data_field(f"F{n}", "String", "Private", None) for n in range(8)]
+    assert created[0] == RemoteDataField("F0", "String", "Private", None)
+    book = client.create_address_book("VIP", "Public")
+    assert client.update_address_book(book.id, "VIP list", "Private") == RemoteAddressBook(
+        book.id, "VIP list", "Private", 0
+    )
+    assert client.delete_data_field("F7") == DeleteResult(True, ())
+    client.delete_address_book(book.id)
+    names = [f.name for f in client.list_data_fields()][5:]
+    assert names == ["F0", "F1", "F2", "F3", "F4", "F5", "F6"]
+    assert [b.name for b in client.list_address_books()] == ["All Contacts", "Test"]
+    assert env.server.fault_counters.errors >= 5
+    assert (
+        len(env.transport.sent)
+        == env.app.total_requests(OPEN[0]) + env.server.fault_counters.errors
+    )
+
+
+def test_tiered_limit_of_35_per_minute_waits_from_the_headers(env: Env) -> None:
+    client = env.client(EMEA)
+    client.account_info()
+    for _ in range(100):
+        client.list_data_fields()
+    # 101 calls: 35 at EPOCH, a wait to the announced reset (EPOCH+60, plus the 0.25 s margin),
+    # 35 more, a wait to EPOCH+120.25, then the last 31.
+    assert env.clock.slept == [60.25, 60.0]
+    assert client.limiter.stats() == LimiterStats(calls=101, waits=2, waited_seconds=120.25)
+    assert env.app.total_requests(EMEA[0]) == 101  # no 429 was ever answered
+
+
+def test_flat_limit_backs_off_until_the_hour_rolls(env: Env) -> None:
+    client = env.client(FLAT)
+    client.account_info()
+    client.list_data_fields()
+    client.list_data_fields()
+    fields = client.list_data_fields()  # the 4th call of the hour: ERROR_APIUSAGE_EXCEEDED
+    assert len(fields) == 5
+    assert env.clock.slept == [60.0, 120.0, 240.0, 480.0, 900.0, 900.0, 900.0]
+    assert client.limiter.stats().rate_limited == 7
+
+
+def test_dropped_create_is_outcome_unknown_and_the_book_exists(env: Env) -> None:
+    client = env.client(OPEN)
+    client.account_info()
+    env.server.set_faults(Faults(drop_after_commit_rate=1.0, methods=("POST",)))
+    with pytest.raises(OutcomeUnknownError) as info:
+        client.create_address_book("VIP", "Private")
+    assert str(info.value) == (
+        "dotmailer: the connection broke after the request was sent (server closed the "
+        "connection without an answer); it may or may not have taken effect: "
+        f"POST {env.url}/v2/address-books"
+    )
+    assert [b["name"] for b in env.app.account(OPEN[0]).books.values()] == [
+        "All Contacts", "Test", "VIP",
+    ]  # fmt: skip
+    env.server.set_faults(Faults())
+    with pytest.raises(ConflictError) as again:
+        client.create_address_book("vip", "Private")
+    assert again.value.api_message == (
+        "That name is in use already, please choose another. ERROR_ADDRESSBOOK_DUPLICATE"
+    )
+
+
+def test_untrusted_endpoint_is_refused_and_gets_nothing(env: Env) -> None:
+    env.app.account(EMEA[0]).settings.apiEndpoint = "https://r1-api.dotdigital.com.evil.example/"
+    client = env.client(EMEA)
+    with pytest.raises(UntrustedEndpointError) as info:
+        client.list_data_fields()
+    assert str(info.value) == (
+        "dotmailer: account-info named ApiEndpoint https://r1-api.dotdigital.com.evil.example/, "
+        "which is not an official Dotdigital API host; credentials are not sent there: "
+        f"GET {env.url}/v2/account-info"
+    )
+    assert env.paths() == ["GET /v2/account-info"]
+
+
+def test_without_override_only_official_hosts_are_used(env: Env) -> None:
+    # No api_url: discovery starts on r1-api.dotdigital.com; a rewriting transport stands in
+    # for DNS so the official hosts answer from loopback.
+    env.transport.rewrite = {"r1-api.dotdigital.com": env.url, "r2-api.dotdigital.com": env.url}
+    env.app.account(EMEA[0]).settings.apiEndpoint = "https://r2-api.dotdigital.com/"
+    env.app.account(EMEA[0]).settings.regionCheck = False
+    client = env.client(EMEA, api_url=None)
+    assert client.account_info().api_endpoint == "https://r2-api.dotdigital.com"
+    client.list_data_fields()
+    assert [str(r.url) for r in env.transport.sent] == [
+        "https://r1-api.dotdigital.com/v2/account-info",
+        "https://r2-api.dotdigital.com/v2/data-fields",
+    ]
+    env.app.account(OPEN[0]).settings.apiEndpoint = f"{env.url}/"  # loopback, but no override
+    with pytest.raises(UntrustedEndpointError):
+        env.client(OPEN, api_url=None).account_info()
+
+
+@pytest.mark.parametrize(
+    ("url", "official"),
+    [
+        ("https://r1-api.dotdigital.com/", True),
+        ("https://r3-api.dotdigital.com", True),
+        ("https://api.dotmailer.com", True),
+        ("https://r2-api.dotmailer.com/", True),
+        ("https://apiconnector.com", True),
+        ("https://r1.apiconnector.com", True),
+        ("http://r1-api.dotdigital.com", False),
+        ("https://r1-api.dotdigital.com.evil.example", False),
+        ("https://api.attacker.net/.dotdigital.com", False),
+        ("https://user@r1-api.dotdigital.com", False),
+        ("https://r1-api.dotdigital.com:8443", False),
+        ("https://evil.com/r1-api.dotdigital.com", False),
+    ],
+)
+def test_official_endpoint_pattern(url: str, official: bool) -> None:
+    assert is_official_endpoint(url) is official
+
+
+def test_data_field_lifecycle_and_errors(env: Env) -> None:
+    client = env.client(OPEN)
+    assert client.create_data_field("tier", "String", "Public", "gold") == RemoteDataField(
+        "TIER", "String", "Public", "gold"
+    )
+    with pytest.raises(ConflictError) as duplicate:
+        client.create_data_field("TIER", "String", "Public", None)
+    assert str(duplicate.value) == (
+        f"dotmailer: request failed: POST {env.url}/v2/data-fields: HTTP 400: "
+        "Field already exists. ERROR_NON_UNIQUE_DATAFIELD"
+    )
+    assert client.delete_data_field("tier") == DeleteResult(True, ())
+    with pytest.raises(NotFoundError):
+        client.delete_data_field("tier")
+
+
+def test_delete_of_a_field_in_use_names_the_dependencies(env: Env) -> None:
+    client = env.client(EMEA)
+    assert client.delete_data_field("POINTS") == DeleteResult(False, ("Campaign 1000",))
+    env.app.account(EMEA[0]).settings.dependenciesAs409 = True
+    assert client.delete_data_field("POINTS") == DeleteResult(
+        False, ("POINTS has 1 dependencies.",)
+    )
+
+
+def test_address_books_are_read_in_pages_of_1000(env: Env) -> None:
+    seed = {
+        "accounts": [
+            {**SEED["accounts"][3], "addressBooks": [{"name": f"B{n:04}"} for n in range(2100)]}
+        ]
+    }
+    env.app.accounts.update(DotmailerApp(seed, clock=env.clock.time).accounts)
+    books = env.client(OPEN).list_address_books()
+    assert len(books) == 2102
+    assert books[-1] == RemoteAddressBook(2102, "B2099", "Private", 0)
+    assert [r.url.params.get("skip") for r in env.transport.sent[1:]] == ["0", "1000", "2000"]
+
+
+def test_contact_import(env: Env) -> None:
+    client = env.client(EMEA)
+    book = next(b for b in client.list_address_books() if b.name == "Newsletter")
+    job = client.import_contacts(book.id, b"Email,FirstName\nann@example.com,Ann\n")
+    assert job.status == "NotFinished"
+    assert client.import_status(job.id) == ImportJob(job.id, "NotFinished")
+    assert client.import_status(job.id) == ImportJob(job.id, "Finished")
+    assert next(b for b in client.list_address_books() if b.id == book.id).contacts == 1
