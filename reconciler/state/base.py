@@ -177,6 +177,11 @@ class StateStore(Protocol):
         """Atomic compare-and-swap; raises StaleStateError when the serial moved. New serial."""
         ...
 
+    def scopes_written_since(self, serial: int) -> list[str]:
+        """Lock scopes ('*', 'integration:<name>') written after ``serial``, sorted; a saved
+        plan whose scopes do not conflict with these is still current."""
+        ...
+
     def lock(
         self, scope: str, *, operation: str, timeout: float, run_url: str | None = None
     ) -> AbstractContextManager[LockInfo]:

@@ -332,6 +332,8 @@ def _executor(conn: psycopg.Connection[Any]) -> Execute:
 
 
 def _beat(conn: psycopg.Connection[Any], lock_id: str) -> bool:
+    if conn.closed or conn.broken:  # the session was ended (forced unlock): the lock is gone
+        return False
     cursor = conn.execute(
         "UPDATE reconciler_locks SET heartbeat_at = now() WHERE id = %s AND unlocked_at IS NULL",
         (lock_id,),

@@ -144,6 +144,14 @@ class SqlStore:
                 )
         return serial + 1
 
+    def scopes_written_since(self, serial: int) -> list[str]:
+        """The lock scopes written after ``serial``, sorted: what moved for a saved plan."""
+        with self._transaction() as execute:
+            rows = execute(
+                "SELECT scope FROM reconciler_scopes WHERE serial > %s ORDER BY scope", (serial,)
+            ).rows
+        return [str(row[0]) for row in rows]
+
     def _check_moved(
         self, execute: Execute, lineage: str, serial: int, expected: int, touched: set[str]
     ) -> None:

@@ -112,6 +112,9 @@ def test_writers_of_different_integrations_do_not_make_each_other_stale(
     assert apac.write(2, [], ["integration.apac"]) == 3
     assert emea.write(1, [emea_record], []) == 4
     assert emea.read().objects == {"integration.emea": emea_record}
+    assert emea.scopes_written_since(0) == ["integration:apac", "integration:emea"]
+    assert emea.scopes_written_since(3) == ["integration:emea"]
+    assert emea.scopes_written_since(4) == []
 
 
 @pytest.mark.parametrize(
