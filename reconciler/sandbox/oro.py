@@ -1026,9 +1026,14 @@ class OroApp:
                     pointer="/data/id",
                 )
             )
+        upsert = existing is None and (data.get("meta") or {}).get("upsert")
+        if upsert:
+            existing = self._upsert_target(rt, data, upsert)
         txn = _Txn(self.tables)
         try:
-            pending, errors = self._stage(txn, rt, data, doc.get("included"), existing)
+            pending, errors = self._stage(
+                txn, rt, data, doc.get("included"), existing, upsert=bool(upsert)
+            )
             if errors:
                 raise Failed(*errors)
         except Failed:
@@ -1049,12 +1054,60 @@ class OroApp:
         if included:
             body["included"] = included
         if existing is not None:
-            return _jsonapi(200, body)
+            return _jsonapi(200, body)  # an update, or an upsert that found its row
         response = _jsonapi(201, body)
         response.headers["Location"] = (
             f"{request.base_url}{self.api_base}/{rt.name}/{primary.row['id']}"
         )
         return response
+
+    def _upsert_target(self, rt: ResourceType, data: Mapping[str, Any], upsert: Any) -> Row | None:
+        """``meta.upsert`` on POST (oro-jsonapi.md §5): match by fields, never by generated id."""
+        pointer = "/data/meta/upsert"
+        if upsert is True or upsert == ["id"]:
+            raise Failed(
+                _field_error(
+                    pointer,
+                    "value constraint",
+                    "The upsert operation cannot use the entity identifier to find an entity.",
+                )
+            )
+        names = upsert if isinstance(upsert, list) else []
+        attrs = data.get("attributes") or {}
+        rels = data.get("relationships") or {}
+        wanted: list[tuple[str, Any]] = []
+        for name in names:
+            if name in attrs and name in rt.attrs:
+                wanted.append((name, attrs[name]))
+            elif name in rels and name in rt.rels and not rt.rels[name].many:
+                ref = (rels[name] or {}).get("data") or {}
+                wanted.append((name, str(ref.get("id"))))
+            else:
+                raise Failed(
+                    _field_error(
+                        pointer,
+                        "value constraint",
+                        f'The upsert operation cannot use the "{name}" field to find an entity.',
+                    )
+                )
+        found = [
+            row
+            for row in self.tables[rt.name].values()
+            if all(
+                (row["a"].get(n) == v) if n in rt.attrs else (str(row["r"].get(n)) == v)
+                for n, v in wanted
+            )
+        ]
+        if len(found) > 1:
+            raise Failed(
+                ApiError(
+                    409,
+                    "conflict constraint",
+                    "The upsert operation founds more than one entity.",
+                    pointer=pointer,
+                )
+            )
+        return found[0] if found else None
 
     def _stage(
         self,
@@ -1063,6 +1116,8 @@ class OroApp:
         data: Mapping[str, Any],
         included: Any,
         existing: Row | None,
+        *,
+        upsert: bool = False,
     ) -> tuple[list[_Pending], list[ApiError]]:
         """Resolve ids, write rows inside ``txn``, then validate every touched row."""
         errors: list[ApiError] = []
@@ -1100,7 +1155,7 @@ class OroApp:
             entry = _Pending(
                 item_type, row, pointer, creating, None if is_primary else str(item.get("id"))
             )
-            errors += self._apply_fields(entry, item, local)
+            errors += self._apply_fields(entry, item, local, upsert=upsert and is_primary)
             pending.append(entry)
         if errors:
             return [], errors
@@ -1116,16 +1171,23 @@ class OroApp:
         return pending, errors
 
     def _apply_fields(
-        self, entry: _Pending, item: Mapping[str, Any], local: Mapping[tuple[str, str], RowId]
+        self,
+        entry: _Pending,
+        item: Mapping[str, Any],
+        local: Mapping[tuple[str, str], RowId],
+        *,
+        upsert: bool = False,
     ) -> list[ApiError]:
+        """Copy the body's fields onto the row; an upsert may repeat create-only fields."""
         rt, ptr = entry.type, entry.pointer
+        creating = entry.creating or upsert
         errors: list[ApiError] = []
         attributes = item.get("attributes") or {}
         relationships = item.get("relationships") or {}
         for name, value in sorted(attributes.items()):
             spec = rt.attrs.get(name)
             pointer = f"{ptr}/attributes/{name}"
-            if spec is None or spec.read_only or (spec.create_only and not entry.creating):
+            if spec is None or spec.read_only or (spec.create_only and not creating):
                 errors.append(_extra_field(pointer, name))
             elif not _kind_ok(spec.kind, value):
                 errors.append(_field_error(pointer, "form constraint", "This value is not valid."))
@@ -1136,7 +1198,7 @@ class OroApp:
         for name, body in sorted(relationships.items()):
             rel = rt.rels.get(name)
             pointer = f"{ptr}/relationships/{name}/data"
-            if rel is None or (rel.create_only and not entry.creating):
+            if rel is None or (rel.create_only and not creating):
                 errors.append(_extra_field(pointer, name))
                 continue
             linkage = body.get("data") if isinstance(body, dict) else None
@@ -1192,9 +1254,9 @@ class OroApp:
                 row["r"]["visibility"] = "Private"
             if row["a"].get("createEntities") is None:
                 row["a"]["createEntities"] = False
-        if entry.type.name == "integrationchannels" and entry.creating:
-            if row["a"].get("enabled") is None:
-                row["a"]["enabled"] = True
+        creating_channel = entry.type.name == "integrationchannels" and entry.creating
+        if creating_channel and row["a"].get("enabled") is None:
+            row["a"]["enabled"] = True
 
     def _set_children(self, txn: _Txn, entry: _Pending, name: str, ids: list[RowId]) -> None:
         """A to-many relationship in the body replaces the whole set (orphans removed)."""
@@ -1528,7 +1590,7 @@ class OroApp:
         return _jsonapi(200, body)
 
     def _advance(self, job: Row) -> None:
-        """new -> running -> success|failed, one step per poll (or per ``jobStepSeconds``)."""
+        """new -> running -> success|failed: one step per poll, plus one per ``jobStepSeconds``."""
         a = job["a"]
         if a["status"] not in ("new", "running"):
             return
@@ -1536,7 +1598,7 @@ class OroApp:
         done = job["polls"]
         per = float(self.settings["jobStepSeconds"])
         if per > 0:
-            done = max(done, int((self._clock() - job["created"]) // per))
+            done += int((self._clock() - job["created"]) // per)
         if done <= 0:
             return
         now_iso = self._now_iso()

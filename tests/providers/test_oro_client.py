@@ -82,25 +82,34 @@ class World:
     url: str
 
 
-def make(mode: str = "extended", failures: int = 0, secret: str = SECRET) -> Iterator[World]:
+@pytest.fixture(scope="module")
+def server() -> Iterator[SandboxServer]:
+    """One loopback server per module; each test mounts its own fresh emulator on it."""
+    with SandboxServer([]) as running:
+        yield running
+
+
+def make(
+    server: SandboxServer, mode: str = "extended", failures: int = 0, secret: str = SECRET
+) -> Iterator[World]:
     clock = Clock()
     app = OroApp(SEED, clock=clock, mode=mode)
-    with SandboxServer([Flaky(app, failures)]) as server:
-        client = OroClient(
-            server.url,
-            "ci",
-            secret,
-            sleep=clock.sleep,
-            clock=clock,
-            policy=RetryPolicy(max_attempts=3),
-        )
-        yield World(app, client, clock, server.url)
-        client.close()
+    server.apps[:] = [Flaky(app, failures)]
+    client = OroClient(
+        server.url,
+        "ci",
+        secret,
+        sleep=clock.sleep,
+        clock=clock,
+        policy=RetryPolicy(max_attempts=3),
+    )
+    yield World(app, client, clock, server.url)
+    client.close()
 
 
 @pytest.fixture
-def oro() -> Iterator[World]:
-    yield from make()
+def oro(server: SandboxServer) -> Iterator[World]:
+    yield from make(server)
 
 
 def create(oro: World, name: str = "EMEA") -> OroIntegration:
@@ -147,8 +156,8 @@ def test_token_renewed_once_after_401(oro: World) -> None:
     assert oro.app.counters["GET /admin/api/organizations"] == 3
 
 
-def test_bad_secret_is_named_without_the_secret() -> None:
-    for world in make(secret="wrong-secret-value"):
+def test_bad_secret_is_named_without_the_secret(server: SandboxServer) -> None:
+    for world in make(server, secret="wrong-secret-value"):
         with pytest.raises(AuthenticationError) as caught:
             world.client.list_organizations()
         assert str(caught.value) == (
@@ -172,8 +181,8 @@ def test_list_users_in_one_filtered_call(oro: World) -> None:
     assert oro.app.counters["GET /admin/api/users"] == 1
 
 
-def test_list_users_falls_back_to_one_call_each_on_stock_oro() -> None:
-    for world in make("stock"):
+def test_list_users_falls_back_to_one_call_each_on_stock_oro(server: SandboxServer) -> None:
+    for world in make(server, "stock"):
         users = world.client.list_users(["mkt.ops", "old.user"])
         assert [u.username for u in users] == ["mkt.ops", "old.user"]
         assert world.app.counters["GET /admin/api/users"] == 3
@@ -344,8 +353,8 @@ def test_schedule_sync_and_duplicate(oro: World) -> None:
 # --- stock Oro and faults -------------------------------------------------------------------
 
 
-def test_stock_oro_raises_one_clear_unsupported_error() -> None:
-    for world in make("stock"):
+def test_stock_oro_raises_one_clear_unsupported_error(server: SandboxServer) -> None:
+    for world in make(server, "stock"):
         with pytest.raises(UnsupportedServerError) as created:
             create(world)
         assert str(created.value) == (
@@ -368,15 +377,15 @@ def test_stock_oro_raises_one_clear_unsupported_error() -> None:
             world.client.schedule_sync("1", None, False)
 
 
-def test_retries_injected_5xx() -> None:
-    for world in make(failures=2):
+def test_retries_injected_5xx(server: SandboxServer) -> None:
+    for world in make(server, failures=2):
         assert [o.name for o in world.client.list_organizations()] == ["ACME", "Other"]
         assert len(world.clock.slept) == 2
         assert world.app.counters["GET /admin/api/organizations"] == 1
 
 
-def test_gives_up_after_the_retry_budget() -> None:
-    for world in make(failures=10):
+def test_gives_up_after_the_retry_budget(server: SandboxServer) -> None:
+    for world in make(server, failures=10):
         with pytest.raises(RemoteError) as caught:
             world.client.list_organizations()
         assert str(caught.value) == (

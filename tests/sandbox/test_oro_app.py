@@ -188,23 +188,30 @@ def error(status: int, title: str, detail: str, pointer: str) -> dict[str, Any]:
     }
 
 
-def make(mode: str = "extended", seed: dict[str, Any] | None = None) -> Iterator[Oro]:
+@pytest.fixture(scope="module")
+def server() -> Iterator[SandboxServer]:
+    """One loopback server per module; each test mounts its own fresh emulator on it."""
+    with SandboxServer([]) as running:
+        yield running
+
+
+def make(server: SandboxServer, mode: str = "extended") -> Iterator[Oro]:
     clock = Clock()
-    app = OroApp(seed or SEED, clock=clock, mode=mode)
-    with SandboxServer([app]) as server:
-        oro = Oro(app, server, clock)
-        yield oro
-        oro.http.close()
+    app = OroApp(SEED, clock=clock, mode=mode)
+    server.apps[:] = [app]
+    oro = Oro(app, server, clock)
+    yield oro
+    oro.http.close()
 
 
 @pytest.fixture
-def oro() -> Iterator[Oro]:
-    yield from make()
+def oro(server: SandboxServer) -> Iterator[Oro]:
+    yield from make(server)
 
 
 @pytest.fixture
-def stock() -> Iterator[Oro]:
-    yield from make("stock")
+def stock(server: SandboxServer) -> Iterator[Oro]:
+    yield from make(server, "stock")
 
 
 # --- OAuth2 ---------------------------------------------------------------------------------
@@ -691,13 +698,13 @@ def test_snapshot_restore_round_trip(oro: Oro) -> None:
     snapshot = json.loads(json.dumps(oro.app.snapshot()))
     restored = OroApp.restore(snapshot, clock=oro.clock)
     assert restored.snapshot() == snapshot
-    with SandboxServer([restored]) as server:
-        again = Oro(restored, server, oro.clock)
-        fields = again.call("GET", "dotmailerdatafields").json()["data"]
-        assert [f["attributes"]["name"] for f in fields] == ["TIER"]
-        assert again.create_field(channel, "TIER2").json()["data"]["id"] == "2"
-        assert again.call("POST", "integrationsyncs", sync_doc(channel)).status_code == 409
-        again.http.close()
+    oro.server.apps[:] = [restored]
+    again = Oro(restored, oro.server, oro.clock)
+    fields = again.call("GET", "dotmailerdatafields").json()["data"]
+    assert [f["attributes"]["name"] for f in fields] == ["TIER"]
+    assert again.create_field(channel, "TIER2").json()["data"]["id"] == "2"
+    assert again.call("POST", "integrationsyncs", sync_doc(channel)).status_code == 409
+    again.http.close()
 
 
 def test_counters_per_endpoint(oro: Oro) -> None:
@@ -709,3 +716,33 @@ def test_counters_per_endpoint(oro: Oro) -> None:
         "GET /admin/api/users": 1,
     }
     assert oro.app.counters["total"] == 4
+
+
+def test_jobs_also_advance_on_the_clock(oro: Oro) -> None:
+    oro.app.settings.update(jobSteps=4, jobStepSeconds=10)
+    channel = oro.create_integration()
+    oro.call("POST", "integrationsyncs", sync_doc(channel))
+    oro.clock.now += 25  # two steps on the clock, plus this poll's own: three of four
+    job = oro.call("GET", "oro_message_queue_jobs/1").json()["data"]["attributes"]
+    assert (job["status"], job["jobProgress"]) == ("oro.message_queue_job.status.running", 0.75)
+
+
+def test_upsert_by_fields(oro: Oro) -> None:
+    channel = oro.create_integration()
+    doc = book_doc(channel, "Newsletter", 11)
+    doc["data"]["meta"] = {"upsert": ["originId", "channel"]}
+    first = oro.call("POST", "dotmaileraddressbooks", doc)
+    doc["data"]["attributes"]["name"] = "Newsletter EMEA"
+    second = oro.call("POST", "dotmaileraddressbooks", doc)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert [(b["id"], b["a"]["name"]) for b in oro.app.rows("dotmaileraddressbooks")] == [
+        (1, "Newsletter EMEA")
+    ]
+    doc["data"]["meta"] = {"upsert": True}
+    by_id = oro.call("POST", "dotmaileraddressbooks", doc)
+    assert by_id.json() == error(
+        400,
+        "value constraint",
+        "The upsert operation cannot use the entity identifier to find an entity.",
+        "/data/meta/upsert",
+    )
