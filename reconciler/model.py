@@ -8,7 +8,7 @@ Dotdigital API, the reference file is named.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 from reconciler.errors import Location
@@ -28,7 +28,7 @@ BUILTIN_ADDRESS_BOOKS: tuple[str, ...] = ("All Contacts", "Test")
 DEFAULT_OAUTH_DOMAIN = "https://r1-app.dotmailer.com/"
 
 
-class SecretSource(str, Enum):
+class SecretSource(StrEnum):
     ENV = "env"
     FILE = "file"
     LITERAL = "literal"  # only with --allow-literal-secrets

@@ -41,17 +41,21 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from reconciler.cli import schema, validate, version
-
-    cli.add_command(version.command)
-    cli.add_command(validate.command)
-    cli.add_command(schema.command)
+    from reconciler.cli import apply, plan, schema, sync, validate, version
+    from reconciler.cli import sandbox as sandbox_cli
     from reconciler.cli import state as state_cli
 
-    cli.add_command(state_cli.group)
-    from reconciler.cli import sandbox as sandbox_cli
-
-    cli.add_command(sandbox_cli.group)
+    for command in (
+        validate.command,
+        plan.command,
+        apply.command,
+        sync.command,
+        state_cli.group,
+        sandbox_cli.group,
+        schema.command,
+        version.command,
+    ):
+        cli.add_command(command)
 
 
 _register()

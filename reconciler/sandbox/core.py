@@ -8,6 +8,7 @@ answers, timeouts, and "commit then drop the connection") before or after the ap
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import socket
@@ -225,7 +226,7 @@ class SandboxServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return  # quiet: tests and the CLI read the counters instead
 
             def _serve(self) -> None:
@@ -245,10 +246,8 @@ class SandboxServer:
                     response = server.dispatch(request)
                 except _Dropped:
                     self.close_connection = True
-                    try:
+                    with contextlib.suppress(OSError):
                         self.connection.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
                     return
                 except Exception as exc:  # an emulator bug must not kill the server thread
                     response = Response.json(500, {"message": f"Sandbox error: {exc!r}"})

@@ -1,0 +1,137 @@
+"""``reconciler apply``: apply a fresh plan (after confirmation) or a saved, reviewed one."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler.apply import FAILED, SKIPPED, ApplyResult, OpResult
+from reconciler.cli.common import is_tty, make_session_options, progress, session_options
+from reconciler.cli.plan import plan_options
+from reconciler.engine import PLAN_FILE_KIND, check_not_stale, open_session, read_plan_file
+from reconciler.errors import EXIT_APPLY_PARTIAL, EXIT_OK, UsageError
+from reconciler.plan.render import render
+
+
+def _is_plan_file(path: Path) -> bool:
+    if not path.is_file():
+        return False
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    return head.lstrip().startswith(b"{") and PLAN_FILE_KIND.encode() in head
+
+
+def render_results(result: ApplyResult) -> str:
+    """The closing table of an apply: one row per operation, then the counts."""
+    rows = [("OPERATION", "ADDRESS", "RESULT", "DETAIL")] + [
+        (r.action, r.address, r.status, r.detail) for r in result.results
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = [
+        "  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(row)).rstrip()
+        for row in rows
+    ]
+    counts = (
+        f"Apply finished: {result.count('succeeded')} succeeded, {result.count(FAILED)} failed, "
+        f"{result.count(SKIPPED)} skipped."
+    )
+    return "\n".join([*lines, "", counts]) + "\n"
+
+
+def _echo_result(result: OpResult) -> None:
+    if sys.stderr.isatty():
+        click.echo(f"  {result.status}: {result.action} {result.address}", err=True)
+
+
+@click.command("apply")
+@click.argument("target", type=click.Path(exists=True, path_type=Path), default=".")
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@click.option(
+    "--allow-replace",
+    multiple=True,
+    metavar="NAME",
+    help="Allow replacing this data field (repeatable).",
+)
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Allow deleting everything an integration held when its desired set is empty.",
+)
+@click.option("--no-sync", is_flag=True, help="Do not schedule Oro syncs after the apply.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Format of the result table.",
+)
+@session_options
+def command(
+    target: Path,
+    auto_approve: bool,
+    allow_replace: tuple[str, ...],
+    allow_empty: bool,
+    no_sync: bool,
+    fmt: str,
+    **kwargs: Any,
+) -> int:
+    """Apply the configuration in TARGET (a directory) or a saved plan file."""
+    saved = None
+    config_path = target
+    if _is_plan_file(target):
+        saved, saved_options = read_plan_file(target)
+        config_path = Path(saved.config_path)
+        kwargs["integrations"] = saved_options.integrations
+    with open_session(make_session_options(config_path, **kwargs)) as session:  # noqa: SIM117
+        with session.locked("apply"):
+            progress("Refreshing live state…")
+            if saved is not None:
+                options = saved_options
+                fresh, world = session.plan(options)
+                snapshot = session.store.read()
+                check_not_stale(saved, fresh, snapshot.lineage, snapshot.serial)
+                plan = saved
+            else:
+                options = plan_options(
+                    session, allow_replace=allow_replace, allow_empty=allow_empty
+                )
+                plan, world = session.plan(options)
+                if fmt == "text":
+                    click.echo(render(plan, "text", color=is_tty()), nl=False)
+                if not plan.has_changes:
+                    if fmt == "json":
+                        click.echo(json.dumps({"results": [], "summary": {}}, indent=2))
+                    return EXIT_OK
+                if not auto_approve:
+                    if not sys.stdin.isatty():
+                        raise UsageError(
+                            "apply needs --auto-approve when it cannot ask (no terminal), or "
+                            "a saved plan: reconciler plan --out plan.json, then apply plan.json"
+                        )
+                    if not click.confirm("\nApply these changes?", default=False):
+                        click.echo("Apply cancelled; nothing was changed.")
+                        return EXIT_OK
+            result = session.apply(plan, world, schedule_syncs=not no_sync, on_result=_echo_result)
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "results": [r.__dict__ for r in result.results],
+                    "summary": {s: result.count(s) for s in ("succeeded", "failed", "skipped")},
+                    "jobs": dict(sorted(result.jobs.items())),
+                },
+                indent=2,
+                sort_keys=True,
+            )
+        )
+    else:
+        click.echo("\n" + render_results(result), nl=False)
+    return EXIT_APPLY_PARTIAL if result.failed else EXIT_OK

@@ -1,0 +1,74 @@
+"""Options shared by plan, apply and sync, and small output helpers."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from reconciler.engine import SessionOptions
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def session_options(func: F) -> F:
+    """Adds the options every command that talks to the live systems shares."""
+    decorators = [
+        click.option(
+            "--sandbox",
+            is_flag=True,
+            help="Run against the embedded sandbox (persisted under .reconciler/sandbox/).",
+        ),
+        click.option(
+            "--sandbox-seed",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="Seed file of the embedded sandbox (default: the packaged seed).",
+        ),
+        click.option("--state", "state_url", help="State URL (overrides RECONCILER_STATE)."),
+        click.option(
+            "--integration",
+            "integrations",
+            multiple=True,
+            help="Limit the run to this integration (repeatable); locks only its scope.",
+        ),
+        click.option(
+            "--lock-timeout",
+            type=float,
+            default=0.0,
+            show_default=True,
+            help="Seconds to wait for the state lock before giving up (exit 5).",
+        ),
+        click.option(
+            "--allow-literal-secrets",
+            is_flag=True,
+            help="Accept a literal string where a secret reference is expected.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def make_session_options(config_path: Path, **kwargs: Any) -> SessionOptions:
+    return SessionOptions(
+        config_path=config_path,
+        state_url=kwargs.get("state_url"),
+        sandbox=bool(kwargs.get("sandbox")),
+        sandbox_seed=kwargs.get("sandbox_seed"),
+        integrations=tuple(kwargs.get("integrations") or ()),
+        lock_timeout=float(kwargs.get("lock_timeout") or 0.0),
+        allow_literal_secrets=bool(kwargs.get("allow_literal_secrets")),
+    )
+
+
+def is_tty() -> bool:
+    return sys.stdout.isatty()
+
+
+def progress(message: str) -> None:
+    """A progress line on a terminal only; CI logs stay clean."""
+    if sys.stderr.isatty():
+        click.echo(message, err=True)

@@ -1,0 +1,65 @@
+"""``reconciler sync NAME``: schedule an Oro sync for one integration, optionally wait for it."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler.cli.common import make_session_options, progress, session_options
+from reconciler.engine import open_session
+from reconciler.errors import EXIT_OK, RemoteError, UsageError
+
+
+@click.command("sync")
+@click.argument("name")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The config directory.",
+)
+@click.option("--connector", help="Only this connector (e.g. datafield); default: all.")
+@click.option("--force", is_flag=True, help="Force the sync (datafield: skip the interval).")
+@click.option("--wait", is_flag=True, help="Wait for the job to finish; fail if it fails.")
+@click.option(
+    "--timeout", type=float, default=600.0, show_default=True, help="Seconds to wait with --wait."
+)
+@click.option("--poll-interval", type=float, default=2.0, show_default=True)
+@session_options
+def command(
+    name: str,
+    config_path: Path,
+    connector: str | None,
+    force: bool,
+    wait: bool,
+    timeout: float,
+    poll_interval: float,
+    **kwargs: Any,
+) -> int:
+    """Schedule an Oro sync for integration NAME."""
+    with open_session(make_session_options(config_path, **kwargs)) as session:
+        if name not in {i.name for i in session.desired.integrations}:
+            raise UsageError(f"no integration named {name!r} in {config_path}")
+        channel = next((c for c in session.oro.list_integrations() if c.name == name), None)
+        if channel is None:
+            raise UsageError(f"integration {name!r} does not exist in Oro yet; apply it first")
+        job = session.oro.schedule_sync(channel.id, connector, force)
+        click.echo(f"Scheduled sync of {name} ({connector or 'all connectors'}): job {job.id}")
+        if not wait:
+            return EXIT_OK
+        deadline = time.monotonic() + timeout
+        while not job.finished:
+            if time.monotonic() > deadline:
+                raise RemoteError(f"sync job {job.id} of {name} did not finish in {timeout:g} s")
+            progress(f"  job {job.id}: {job.status} ({job.progress:.0%})")
+            time.sleep(poll_interval)
+            job = session.oro.get_job(job.id)
+    if job.status != "success":
+        raise RemoteError(f"sync job {job.id} of {name} ended {job.status}")
+    click.echo(f"Sync job {job.id} of {name} succeeded.")
+    return EXIT_OK

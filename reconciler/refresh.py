@@ -1,0 +1,118 @@
+"""Refresh: read the live world through the two clients, with list calls only.
+
+Oro costs a fixed number of list calls whatever the number of objects (users, organizations,
+business units, marketing lists, integrations, data fields, address books, mappings), fetched
+concurrently. dotmailer costs three calls per integration (account-info, which is also "Check
+connection" and region discovery; the data-field list; the address-book list, paged by 1000),
+with bounded concurrency across integrations (SPEC §4: never one GET per object).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+
+from reconciler.model import (
+    BusinessUnit,
+    DesiredState,
+    Integration,
+    LiveIntegration,
+    LiveUser,
+    LiveWorld,
+    MarketingList,
+    Organization,
+    OroAddressBook,
+    OroDataField,
+    OroIntegration,
+    OroMapping,
+    RemoteAddressBook,
+    RemoteDataField,
+)
+
+
+class DotmailerReader(Protocol):
+    def account_info(self) -> Any: ...
+    def list_data_fields(self) -> list[RemoteDataField]: ...
+    def list_address_books(self) -> list[RemoteAddressBook]: ...
+
+
+class OroReader(Protocol):
+    def list_users(self, usernames: Sequence[str]) -> list[LiveUser]: ...
+    def list_organizations(self) -> list[Organization]: ...
+    def list_business_units(self) -> list[BusinessUnit]: ...
+    def list_marketing_lists(self) -> list[MarketingList]: ...
+    def list_integrations(self) -> list[OroIntegration]: ...
+    def list_data_fields(self) -> list[OroDataField]: ...
+    def list_address_books(self) -> list[OroAddressBook]: ...
+    def list_mappings(self) -> list[OroMapping]: ...
+
+
+def refresh(
+    desired: DesiredState,
+    oro: OroReader,
+    dotmailer_for: Callable[[Integration], DotmailerReader],
+    *,
+    integrations: Sequence[str] = (),
+    concurrency: int = 4,
+) -> LiveWorld:
+    """The live world for the integrations in scope (all when ``integrations`` is empty)."""
+    scope = set(integrations)
+    wanted = [i for i in desired.integrations if not scope or i.name in scope]
+    usernames = sorted({o.username for o in desired.owners})
+    workers = max(1, concurrency)
+    with ThreadPoolExecutor(max_workers=workers + 8, thread_name_prefix="refresh") as pool:
+        users = pool.submit(oro.list_users, usernames)
+        organizations = pool.submit(oro.list_organizations)
+        units = pool.submit(oro.list_business_units)
+        lists = pool.submit(oro.list_marketing_lists)
+        channels = pool.submit(oro.list_integrations)
+        fields = pool.submit(oro.list_data_fields)
+        books = pool.submit(oro.list_address_books)
+        mappings = pool.submit(oro.list_mappings)
+        remote = _read_dotmailer(wanted, dotmailer_for, workers)
+        oro_channels = {c.name: c for c in channels.result()}
+        all_fields, all_books, all_mappings = fields.result(), books.result(), mappings.result()
+        live = []
+        names = {i.name for i in wanted} | (set(oro_channels) if not scope else set())
+        for name in sorted(names):
+            channel = oro_channels.get(name)
+            fields_read, books_read = remote.get(name, (None, None))
+            channel_id = channel.id if channel is not None else None
+            live.append(
+                LiveIntegration(
+                    name=name,
+                    oro=channel,
+                    remote_fields=fields_read,
+                    remote_books=books_read,
+                    oro_fields=tuple(f for f in all_fields if f.channel_id == channel_id),
+                    oro_books=tuple(b for b in all_books if b.channel_id == channel_id),
+                    oro_mappings=tuple(m for m in all_mappings if m.channel_id == channel_id),
+                )
+            )
+        return LiveWorld(
+            users=tuple(users.result()),
+            organizations=tuple(organizations.result()),
+            business_units=tuple(units.result()),
+            marketing_lists=tuple(lists.result()),
+            integrations=tuple(live),
+        )
+
+
+def _read_dotmailer(
+    integrations: Sequence[Integration],
+    dotmailer_for: Callable[[Integration], DotmailerReader],
+    workers: int,
+) -> dict[str, tuple[tuple[RemoteDataField, ...] | None, tuple[RemoteAddressBook, ...] | None]]:
+    def read(
+        integration: Integration,
+    ) -> tuple[str, tuple[tuple[RemoteDataField, ...], tuple[RemoteAddressBook, ...]]]:
+        client = dotmailer_for(integration)
+        client.account_info()  # "Check connection" and region discovery
+        return integration.name, (
+            tuple(client.list_data_fields()),
+            tuple(client.list_address_books()),
+        )
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dotmailer") as pool:
+        return dict(pool.map(read, integrations))
