@@ -565,12 +565,8 @@ class Executor:
         after = op.after or {}
         channel_id = self._channel(context)
         configs = [
-            (
-                self._field_id(op, context, str(f["data_field"])),
-                tuple(str(f["entity_fields"]).split(",")),
-                bool(f["two_way_sync"]),
-            )
-            for f in after.get("fields", [])
+            (self._field_id(op, context, name), entity_fields, two_way)
+            for name, entity_fields, two_way in v.mapping_configs(after)
         ]
         steps: tuple[str, ...] = getattr(op, "steps", ())
         mapping_id = op.remote_ids.get("oro")

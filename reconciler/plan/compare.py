@@ -277,8 +277,8 @@ def _drift(
         return
     changes = tuple(
         FieldChange(key, record.applied.get(key), live_values.get(key))
-        for key in sorted(desired_values)
-        if key in record.applied and record.applied.get(key) != live_values.get(key)
+        for key in sorted(set(record.applied) | set(live_values))
+        if record.applied.get(key) != live_values.get(key)
     )
     if changes:
         reverted = any(desired_values.get(c.field) != c.after for c in changes)
@@ -568,9 +568,10 @@ def _plan_mappings(
             )
             continue
         current = v.live_mapping_values(oro, fields_by_id)
+        keys = set(current) | set(wanted)  # a field dropped from the mapping is a change too
         _drift(addr, integration.name, record, current, wanted, acc)
-        changed = _changes(current, wanted, wanted)
-        uses_replaced = any(f["data_field"] in replaced for f in wanted["fields"])
+        changed = _changes(current, wanted, keys)
+        uses_replaced = any(name in replaced for name, _, _ in v.mapping_configs(wanted))
         common: dict[str, Any] = {
             "address": addr,
             "kind": "mapping",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -152,40 +152,44 @@ def live_address_book_values(
 # --- mappings ------------------------------------------------------------------------------
 
 
+FIELD_PREFIX = "field."
+TWO_WAY = " (two-way)"
+
+
+def _config_value(entity_fields: Sequence[str], two_way: bool) -> str:
+    """One mapped field as a reviewer reads it: ``firstName,lastName`` or
+    ``firstName (two-way)``. Entity fields are comma-joined as Oro stores them."""
+    return ",".join(entity_fields) + (TWO_WAY if two_way else "")
+
+
 def mapping_values(mapping: DataFieldMapping) -> dict[str, Any]:
-    return {
-        "entity": mapping.entity,
-        "sync_priority": mapping.sync_priority,
-        "fields": sorted(
-            (
-                {
-                    "data_field": f.data_field.upper(),
-                    "entity_fields": ",".join(f.entity_fields),
-                    "two_way_sync": f.two_way_sync,
-                }
-                for f in mapping.fields
-            ),
-            key=lambda f: str(f["data_field"]),
-        ),
-    }
+    """A mapping flattened to one key per mapped data field, so a plan diffs it field by field
+    (plan-apply-anchors.md §3 complaint 6: nested values diffed as one long string)."""
+    values: dict[str, Any] = {"entity": mapping.entity, "sync_priority": mapping.sync_priority}
+    for f in mapping.fields:
+        values[FIELD_PREFIX + f.data_field.upper()] = _config_value(f.entity_fields, f.two_way_sync)
+    return values
 
 
 def live_mapping_values(mapping: OroMapping, fields_by_id: Mapping[str, str]) -> dict[str, Any]:
-    return {
-        "entity": mapping.entity,
-        "sync_priority": mapping.sync_priority,
-        "fields": sorted(
-            (
-                {
-                    "data_field": fields_by_id.get(c.data_field_id, f"#{c.data_field_id}").upper(),
-                    "entity_fields": ",".join(c.entity_fields),
-                    "two_way_sync": c.two_way_sync,
-                }
-                for c in mapping.configs
-            ),
-            key=lambda f: str(f["data_field"]),
-        ),
-    }
+    values: dict[str, Any] = {"entity": mapping.entity, "sync_priority": mapping.sync_priority}
+    for c in mapping.configs:
+        name = fields_by_id.get(c.data_field_id, f"#{c.data_field_id}").upper()
+        values[FIELD_PREFIX + name] = _config_value(c.entity_fields, c.two_way_sync)
+    return values
+
+
+def mapping_configs(values: Mapping[str, Any]) -> list[tuple[str, tuple[str, ...], bool]]:
+    """(data field, entity fields, two-way) for each mapped field of flattened values, sorted."""
+    result = []
+    for key in sorted(values):
+        if not key.startswith(FIELD_PREFIX):
+            continue
+        text = str(values[key])
+        two_way = text.endswith(TWO_WAY)
+        fields = text.removesuffix(TWO_WAY)
+        result.append((key.removeprefix(FIELD_PREFIX), tuple(fields.split(",")), two_way))
+    return result
 
 
 def mapping_key(entity: str) -> str:
