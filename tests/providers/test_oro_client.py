@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -393,3 +394,26 @@ def test_gives_up_after_the_retry_budget(server: SandboxServer) -> None:
             f"GET {world.url}/admin/api/organizations?page%5Bsize%5D=-1: HTTP 503: "
             "Service unavailable"
         )
+
+
+def test_threads_share_one_token(oro: World) -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: oro.client.list_business_units(), range(16)))
+    assert results == [[BusinessUnit(id="1", name="Main", organization_id="1")]] * 16
+    assert oro.app.counters["POST /oauth2-token"] == 1
+
+
+def test_update_integration_owner_and_business_unit(oro: World) -> None:
+    create(oro)
+    updated = oro.client.update_integration("1", "1", owner_user_id="2", business_unit_id="1")
+    assert (updated.owner_user_id, updated.business_unit_id, updated.username) == (
+        "2",
+        "1",
+        "apiuser@apiconnector.com",
+    )
+    cleared = oro.client.update_integration("1", "1", business_unit_id=None)
+    assert cleared.business_unit_id is None
+    assert oro.client.list_users([]) == []
+    with pytest.raises(TypeError) as caught:
+        oro.client.update_integration("1", "1", colour="red")
+    assert str(caught.value) == "update_integration: unknown fields colour"
