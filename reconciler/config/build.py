@@ -177,19 +177,28 @@ def digest(state: DesiredState) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = tuple(
+            f.name for f in dataclasses.fields(cls) if f.name not in ("location", "digest")
+        )
+        _FIELDS[cls] = names
+    return names
+
+
 def _canonical(value: object) -> Any:
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value.value if isinstance(value, Enum) else value
+    if isinstance(value, tuple | list):
+        return [_canonical(item) for item in value]
     if isinstance(value, SecretRef):
         if value.source is SecretSource.LITERAL:
             return {"source": "literal"}
         return {"source": value.source.value, "ref": value.ref}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: _canonical(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if f.name not in ("location", "digest")
-        }
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, tuple | list):
-        return [_canonical(item) for item in value]
-    return value
+        return {name: _canonical(getattr(value, name)) for name in _field_names(type(value))}
+    raise TypeError(f"cannot digest {type(value).__name__}")  # pragma: no cover

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -35,7 +35,30 @@ _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc]
-    """SafeLoader with YAML 1.2 booleans and no implicit timestamps."""
+    """SafeLoader with YAML 1.2 booleans and no implicit timestamps.
+
+    Tag resolution is memoised per scalar text (keys and enum values repeat thousands of times
+    in a large estate) and path resolvers, which we never register, are skipped.
+    """
+
+    _tags: ClassVar[dict[tuple[str, bool], str]] = {}
+
+    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> Any:
+        if kind is ScalarNode and implicit[0] and len(value) <= 64:
+            key = (value, implicit[1])
+            tag = self._tags.get(key)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(self._tags) < 100_000:
+                    self._tags[key] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
 
 
 _Loader.yaml_implicit_resolvers = {

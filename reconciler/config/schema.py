@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from reconciler.config.diagnostics import Diagnostic, YamlPath
+from reconciler.config.fastcheck import Check, Unsupported, compile_check
 from reconciler.config.loader import SETTINGS_KIND, Document, json_type_name
 from reconciler.config.rules import rule
 
@@ -59,8 +60,20 @@ def _validator(kind: str) -> Draft202012Validator:
     return Draft202012Validator(load_schema(kind))
 
 
+@cache
+def fast_check(kind: str) -> Check | None:
+    """The compiled yes/no check of a kind's schema (None if it uses unsupported keywords)."""
+    try:
+        return compile_check(load_schema(kind))
+    except Unsupported:
+        return None
+
+
 def validate_document(document: Document, kind: str) -> list[Diagnostic]:
     """Every schema error of one document, at the position of the offending node."""
+    check = fast_check(kind)
+    if check is not None and check(document.data):
+        return []  # valid: skip the (slower) error-reporting validator
     found: list[Diagnostic] = []
     for error in _validator(kind).iter_errors(document.data):
         found.extend(_diagnostics(document, error))
