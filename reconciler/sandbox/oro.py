@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
+from reconciler.config.entities import resolve_entity
 from reconciler.sandbox.core import Request, Response
 
 __all__ = ["JSONAPI", "OroApp"]
@@ -485,7 +486,20 @@ class OroApp:
             self._seed_integration(integration, orgs)
 
     def _seed_integration(self, spec: Mapping[str, Any], orgs: Mapping[str, int]) -> None:
-        """A pre-existing integration (adopt and drift scenarios); same shape as the API's."""
+        """A pre-existing integration, for adopt and drift scenarios. Shape (YAML)::
+
+        - name: EMEA
+          organization: ACME            # default: the first organization
+          owner: mkt.ops                # username of the default user owner
+          enabled: true
+          transport: {username: ..., password: ..., clientId: ..., clientKey: ...,
+                      customDomain: ...}
+          dataFields: [{name: TIER, type: String, visibility: Private, default: x, notes: y}]
+          addressBooks: [{name: News, visibility: Private, originId: 11,
+                          marketingList: EMEA subscribers, createEntities: false}]
+          mappings: [{entity: contact, syncPriority: 20,
+                      fields: [{dataField: TIER, entityFields: [firstName], twoWaySync: false}]}]
+        """
         org_id = orgs[spec.get("organization") or next(iter(orgs))]
         owner = self._find("users", "username", spec.get("owner")) if spec.get("owner") else None
         transport = spec.get("transport") or {}
@@ -507,7 +521,11 @@ class OroApp:
                 "transport": transport_id,
                 "organization": org_id,
                 "defaultUserOwner": owner,
-                "defaultBusinessUnitOwner": self._first_bu(org_id),
+                "defaultBusinessUnitOwner": (
+                    self._find("businessunits", "name", spec["businessUnit"])
+                    if spec.get("businessUnit")
+                    else None
+                ),
             },
         )
         fields: dict[str, int] = {}
@@ -1838,8 +1856,8 @@ def _jsonapi(status: int, payload: Any) -> Response:
 
 
 def _fqcn(entity: str) -> str:
-    aliases = {"contact": CONTACT, "lead": LEAD}
-    return aliases.get(entity.lower(), entity)
+    """Seed files may name entities by the aliases the YAML config accepts."""
+    return resolve_entity(entity) or entity
 
 
 def _token_params(request: Request) -> dict[str, str]:

@@ -417,3 +417,45 @@ def test_update_integration_owner_and_business_unit(oro: World) -> None:
     with pytest.raises(TypeError) as caught:
         oro.client.update_integration("1", "1", colour="red")
     assert str(caught.value) == "update_integration: unknown fields colour"
+
+
+def test_seeded_integration_reads_back(server: SandboxServer) -> None:
+    seed = dict(SEED)
+    seed["integrations"] = [
+        {
+            "name": "Legacy",
+            "owner": "mkt.ops",
+            "transport": {"username": "legacy@apiconnector.com", "password": "legacy-pw-1"},
+            "dataFields": [{"name": "TIER", "type": "Numeric", "default": 3, "notes": "hand-made"}],
+            "addressBooks": [
+                {"name": "Old list", "originId": 77, "marketingList": "EMEA subscribers"}
+            ],
+            "mappings": [
+                {"entity": "contact", "syncPriority": 20,
+                 "fields": [{"dataField": "tier", "entityFields": ["score"]}]}
+            ],
+        }
+    ]  # fmt: skip
+    clock = Clock()
+    server.apps[:] = [OroApp(seed, clock=clock)]
+    with OroClient(server.url, "ci", SECRET, sleep=clock.sleep, clock=clock) as client:
+        assert client.list_integrations() == [
+            OroIntegration(id="1", name="Legacy", enabled=True, organization_id="1",
+                           owner_user_id="1", business_unit_id=None,
+                           username="legacy@apiconnector.com", client_id=None,
+                           custom_domain=None, transport_id="1")
+        ]  # fmt: skip
+        assert client.list_data_fields() == [
+            OroDataField(id="1", channel_id="1", name="TIER", type="Numeric",
+                         visibility="Private", default="3", notes="hand-made")
+        ]  # fmt: skip
+        assert client.list_address_books() == [
+            OroAddressBook(id="1", channel_id="1", name="Old list", visibility="Private",
+                           origin_id=77, marketing_list_id="1", create_entities=False)
+        ]  # fmt: skip
+        assert client.list_mappings() == [
+            OroMapping(id="1", channel_id="1", entity=CONTACT, sync_priority=20,
+                       configs=(OroMappingConfig(id="1", data_field_id="1",
+                                                 entity_fields=("score",),
+                                                 two_way_sync=False),))
+        ]  # fmt: skip
