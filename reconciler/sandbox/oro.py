@@ -237,6 +237,14 @@ TYPES: dict[str, ResourceType] = {
             actions=CRUD,
             stock="hidden",
         ),
+        ResourceType(
+            # [OURS, optional] oro_integration_channel_status: one row per finished connector run
+            "integrationstatuses",
+            {"code": S, "connector": S, "message": S, "date": S},
+            {"channel": Rel("integrationchannels", on_delete="cascade")},
+            filters=frozenset({"id", "channel", "connector", "code"}),
+            stock="hidden",
+        ),
         _enum("dotmailerdatafieldtypes"),
         _enum("dotmailerdatafieldvisibilities"),
         _enum("dotmaileraddressbookvisibilities"),
@@ -1638,6 +1646,8 @@ class OroApp:
         a["status"] = outcome
         a["jobProgress"] = 1.0
         a["stoppedAt"] = self._now_iso()
+        if channel is not None:
+            self._record_status(job, channel, outcome)
         if channel is None or outcome != "success":
             return
         if name in self.settings["exportRunning"]:
@@ -1645,6 +1655,21 @@ class OroApp:
             return
         if a["data"]["connector"] in (None, "datafield"):
             self._first_datafield_sync(channel)
+
+    def _record_status(self, job: Row, channel: Row, outcome: str) -> None:
+        """Status rows as Oro keeps them: code "1" completed, "2" failed (Entity/Status.php)."""
+        skipped = channel["a"]["name"] in self.settings["exportRunning"]
+        message = "Skipped: an export is in progress." if skipped else ""
+        self._insert(
+            "integrationstatuses",
+            {
+                "code": "1" if outcome == "success" else "2",
+                "connector": job["a"]["data"]["connector"] or "all",
+                "message": message if outcome == "success" else "The synchronization failed.",
+                "date": self._now_iso(),
+            },
+            {"channel": channel["id"]},
+        )
 
     def _first_datafield_sync(self, channel: Row) -> None:
         """AddDefaultMappingListener (bundle §3, rule 8): after the first datafield import."""

@@ -746,3 +746,78 @@ def test_upsert_by_fields(oro: Oro) -> None:
         "The upsert operation cannot use the entity identifier to find an entity.",
         "/data/meta/upsert",
     )
+
+
+def test_delete_list_needs_a_filter(oro: Oro) -> None:
+    channel = oro.create_integration()
+    for name in ("A1", "A2", "B1"):
+        oro.create_field(channel, name)
+    bare = oro.call("DELETE", "dotmailerdatafields")
+    assert (bare.status_code, bare.json()["errors"][0]["detail"]) == (
+        400,
+        "At least one filter must be provided.",
+    )
+    gone = oro.call(
+        "DELETE",
+        "dotmailerdatafields",
+        params={"filter[id]": "1,3"},
+        headers={"X-Include": "deletedCount"},
+    )
+    assert (gone.status_code, gone.headers["x-include-deleted-count"]) == (204, "2")
+    assert [f["a"]["name"] for f in oro.app.rows("dotmailerdatafields")] == ["A2"]
+
+
+def test_sort_sparse_fields_include_and_options(oro: Oro) -> None:
+    channel = oro.create_integration()
+    listed = oro.call(
+        "GET",
+        "users",
+        params={"sort": "-username", "page[size]": "2", "fields[users]": "username,owner"},
+        headers={"X-Include": "noHateoas"},
+    ).json()
+    assert listed == {
+        "data": [
+            {
+                "type": "users",
+                "id": "12",
+                "attributes": {"username": "user12"},
+                "relationships": {"owner": {"data": {"type": "businessunits", "id": "1"}}},
+            },
+            {
+                "type": "users",
+                "id": "11",
+                "attributes": {"username": "user11"},
+                "relationships": {"owner": {"data": {"type": "businessunits", "id": "1"}}},
+            },
+        ]
+    }
+    bad_sort = oro.call("GET", "users", params={"sort": "password"})
+    assert bad_sort.json()["errors"][0]["title"] == "sort constraint"
+    item = oro.call("GET", f"integrationchannels/{channel}", params={"include": "transport"})
+    assert [i["type"] for i in item.json()["included"]] == ["dotmailertransports"]
+    options = oro.call("OPTIONS", "dotmailerdatafields/1")
+    assert (options.status_code, options.headers["allow"]) == (200, "OPTIONS, GET, PATCH, DELETE")
+    enum_write = oro.call("POST", "dotmailerdatafieldtypes", {"data": {"type": "x"}})
+    assert (enum_write.status_code, enum_write.headers["allow"]) == (405, "OPTIONS, GET")
+
+
+def test_integration_statuses_record_finished_runs(oro: Oro) -> None:
+    channel = oro.create_integration()
+    _run_sync(oro, channel)
+    statuses = oro.call("GET", "integrationstatuses", params={"filter[channel]": channel}).json()
+    assert [s["attributes"] for s in statuses["data"]] == [
+        {"code": "1", "connector": "all", "message": "", "date": "2027-01-15T08:00:00Z"}
+    ]
+
+
+def test_api_base_is_configurable(server: SandboxServer) -> None:
+    clock = Clock()
+    app = OroApp(SEED, clock=clock, api_base="/api")
+    server.apps[:] = [app]
+    oro = Oro(app, server, clock)
+    answer = oro.http.get(
+        "/api/organizations", headers={"Authorization": f"Bearer {oro.token}", "Accept": JSONAPI}
+    )
+    oro.http.close()
+    assert [o["attributes"]["name"] for o in answer.json()["data"]] == ["ACME"]
+    assert app.counters["GET /api/organizations"] == 1
