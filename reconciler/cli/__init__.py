@@ -56,6 +56,9 @@ def _register() -> None:
         version.command,
     ):
         cli.add_command(command)
+    from reconciler.cli import ci as ci_cli
+
+    cli.add_command(ci_cli.group)
 
 
 _register()
