@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from reconciler.sandbox.core import SandboxServer
-from reconciler.sandbox.oro import JSONAPI, OroApp
+from reconciler.sandbox.oro import JSONAPI, TYPES, OroApp
+
+REPO = Path(__file__).resolve().parents[2]
 
 SECRET = "sandbox-oro-secret"
 CONTACT = "Oro\\Bundle\\ContactBundle\\Entity\\Contact"
@@ -821,3 +825,26 @@ def test_api_base_is_configurable(server: SandboxServer) -> None:
     oro.http.close()
     assert [o["attributes"]["name"] for o in answer.json()["data"]] == ["ACME"]
     assert app.counters["GET /api/organizations"] == 1
+
+
+@pytest.mark.parametrize(
+    "type_name",
+    [
+        "integrationchannels",
+        "dotmailertransports",
+        "dotmailerdatafields",
+        "dotmailerdatafieldmappings",
+        "dotmailerdatafieldmappingconfigs",
+        "dotmaileraddressbooks",
+    ],
+)
+def test_docs_name_every_field_the_emulator_has(type_name: str) -> None:
+    """docs/oro-api.md is the contract: each emulated field has a row in its type's table."""
+    doc = (REPO / "docs" / "oro-api.md").read_text(encoding="utf-8")
+    sections = doc.split("\n### ")
+    section = next(s for s in sections if f"`{type_name}`" in s.splitlines()[0])
+    rt = TYPES[type_name]
+    documented = set(re.findall(r"^\| `(\w+)`", section, flags=re.MULTILINE))
+    documented |= {n for row in re.findall(r"^\| (`\w+`(?:, `\w+`)+) \|", section, re.M)
+                   for n in re.findall(r"`(\w+)`", row)}  # fmt: skip
+    assert sorted((set(rt.attrs) | set(rt.rels)) - documented) == []
