@@ -12,6 +12,7 @@ never duplicating an object: creates are checked against the list before they ar
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -53,6 +54,7 @@ from reconciler.providers.oro import OroClient as Oro
 from reconciler.state.base import ObjectRecord, StateStore
 
 T = TypeVar("T")
+_log = logging.getLogger(__name__)
 
 OK, FAILED, SKIPPED = "succeeded", "failed", "skipped"
 
@@ -192,6 +194,11 @@ class Executor:
             except (_OpFailed, ReconcilerError) as exc:
                 failed = True
                 results.append(self._result(op, FAILED, str(exc)))
+                continue
+            except Exception as exc:  # a bug must not abandon the other integrations
+                _log.exception("unexpected error in %s", op.address)
+                failed = True
+                results.append(self._result(op, FAILED, f"unexpected {type(exc).__name__}: {exc}"))
                 continue
             results.append(self._result(op, OK, detail))
         return results
@@ -548,12 +555,11 @@ class Executor:
             oro_id = made.id
         elif "oro.update" in steps and oro_id is not None:
             book_oro_id = oro_id
-            extra = {"origin_id": int(remote_id)} if remote_id is not None else {}
             self._call(
                 op,
                 "oro.update",
                 {"call": "PATCH dotmaileraddressbooks", "id": book_oro_id},
-                lambda: self.oro.update_address_book(book_oro_id, **attributes, **extra),
+                lambda: self.oro.update_address_book(book_oro_id, **attributes),
             )
         remove = [op.previous_address] if op.previous_address else []
         self._record(op, {"dotmailer": remote_id or "", "oro": oro_id or ""}, after, remove=remove)

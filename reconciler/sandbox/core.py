@@ -157,7 +157,10 @@ class SandboxServer:
 
     def start(self) -> SandboxServer:
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="sandbox-server", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},  # stop() returns within 50 ms, not 500
+            name="sandbox-server",
+            daemon=True,
         )
         self._thread.start()
         return self

@@ -1,0 +1,233 @@
+"""plan/apply end to end over real HTTP against the sandbox (issue 4, "How it is shown")."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+from sandbox_env import SECRETS, World
+
+from reconciler.cli import main
+
+EMEA = ("apiuser-emea@apiconnector.com", "sandbox-emea-pw")
+
+
+def dm_books(world: World, account: tuple[str, str] = EMEA) -> list[dict[str, object]]:
+    response = httpx.get(f"{world.server.url}/v2/address-books", auth=account)
+    response.raise_for_status()
+    books: list[dict[str, object]] = response.json()
+    return [b for b in books if b["name"] not in ("All Contacts", "Test")]
+
+
+def dm_fields(world: World, account: tuple[str, str] = EMEA) -> list[dict[str, object]]:
+    response = httpx.get(f"{world.server.url}/v2/data-fields", auth=account)
+    response.raise_for_status()
+    fields: list[dict[str, object]] = response.json()
+    return fields
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def converge(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    applied = world.cli("apply", str(world.config), "--auto-approve", capsys=capsys)
+    assert applied.code == 0, applied.out + applied.err
+    again = world.cli("plan", str(world.config), "--detailed-exitcode", capsys=capsys)
+    assert (again.code, again.out) == (0, "No changes. Live systems match the configuration.\n")
+
+
+def test_plan_apply_plan_converges(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    planned = world.cli("plan", str(world.config), "--detailed-exitcode", capsys=capsys)
+    assert planned.code == 2
+    assert planned.out.endswith(
+        "Plan: 25 to create, 0 to update, 0 to replace, 0 to delete, 0 to adopt; "
+        "3 syncs to schedule.\n"
+    )
+    applied = world.cli("apply", str(world.config), "--auto-approve", capsys=capsys)
+    assert applied.code == 0, applied.err
+    assert applied.out.endswith("Apply finished: 30 succeeded, 0 failed, 0 skipped.\n")
+    assert "sync scheduled (all connectors, forced)" in applied.out
+    again = world.cli("plan", str(world.config), "--detailed-exitcode", capsys=capsys)
+    assert (again.code, again.out) == (0, "No changes. Live systems match the configuration.\n")
+    assert sorted(b["name"] for b in dm_books(world)) == ["Leads EMEA", "Newsletter EMEA"]
+
+
+def test_planning_costs_three_dotmailer_calls_per_integration_whatever_its_size(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    converge(world, capsys)
+    dotmailer, oro = world.sandbox.dotmailer, world.sandbox.oro
+    assert oro is not None
+
+    def plan_cost() -> tuple[dict[str, int], int]:
+        before = {u: dotmailer.total_requests(u) for u in dotmailer.accounts}
+        oro_before = oro.counters["total"]
+        assert main(["plan", str(world.config)]) == 0
+        capsys.readouterr()
+        return (
+            {u: dotmailer.total_requests(u) - before[u] for u in sorted(dotmailer.accounts)},
+            oro.counters["total"] - oro_before,
+        )
+
+    small = plan_cost()
+    # Grow EMEA by 20 data fields and 10 address books: the cost of a plan must not move.
+    extra_fields = "".join(f"    - {{name: EXTRA_{i}, type: String}}\n" for i in range(20))
+    edit(world.config / "emea.yaml", "  dataFields:\n", "  dataFields:\n" + extra_fields)
+    extra_books = "".join(f"    - {{name: Extra {i}}}\n" for i in range(10))
+    edit(world.config / "emea.yaml", "  addressBooks:\n", "  addressBooks:\n" + extra_books)
+    converge(world, capsys)
+    large = plan_cost()
+    assert small == large
+    per_account, oro_calls = large
+    assert per_account == {
+        "apiuser-amer@apiconnector.com": 3,
+        "apiuser-apac@apiconnector.com": 3,
+        "apiuser-emea@apiconnector.com": 3,
+    }
+    # One token, eight lists: users, organizations, business units, marketing lists,
+    # integrations, data fields, address books, mappings.
+    assert oro_calls == 9
+
+
+def test_drift_made_by_hand_is_shown_and_reverted(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    converge(world, capsys)
+    book = next(b for b in dm_books(world) if b["name"] == "Newsletter EMEA")
+    response = httpx.put(
+        f"{world.server.url}/v2/address-books/{book['id']}",
+        json={"name": "Newsletter EMEA", "visibility": "Public"},
+        auth=EMEA,
+    )
+    response.raise_for_status()
+    planned = world.cli("plan", str(world.config), "--detailed-exitcode", capsys=capsys)
+    assert planned.code == 2
+    assert "Drift detected" in planned.out
+    assert '~ visibility = "Public" -> "Private"' in planned.out
+    converge(world, capsys)
+    book = next(b for b in dm_books(world) if b["name"] == "Newsletter EMEA")
+    assert book["visibility"] == "Private"
+
+
+def test_address_book_rename_is_an_update_keeping_the_remote_id(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    converge(world, capsys)
+    before = {b["name"]: b["id"] for b in dm_books(world)}
+    edit(world.config / "emea.yaml", "name: Newsletter EMEA", "name: EMEA Newsletter")
+    planned = world.cli("plan", str(world.config), capsys=capsys)
+    assert 'integration.emea.address_book["EMEA Newsletter"]' in planned.out
+    assert 'moved from integration.emea.address_book["Newsletter EMEA"]' in planned.out
+    assert "0 to create, 1 to update" in planned.out
+    converge(world, capsys)
+    after = {b["name"]: b["id"] for b in dm_books(world)}
+    assert after == {
+        "EMEA Newsletter": before["Newsletter EMEA"],
+        "Leads EMEA": before["Leads EMEA"],
+    }
+
+
+def test_data_field_type_change_is_a_gated_replace(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    converge(world, capsys)
+    edit(
+        world.config / "emea.yaml",
+        "{name: LEAD_SOURCE, type: String",
+        "{name: LEAD_SOURCE, type: Numeric",
+    )
+    planned = world.cli("plan", str(world.config), capsys=capsys)
+    assert "-/+ integration.emea.data_field.LEAD_SOURCE" in planned.out
+    refused = world.cli("apply", str(world.config), "--auto-approve", capsys=capsys)
+    assert refused.code == 3
+    assert "--allow-replace LEAD_SOURCE" in refused.err
+    assert {f["name"]: f["type"] for f in dm_fields(world)}["LEAD_SOURCE"] == "String"
+    allowed = world.cli(
+        "apply",
+        str(world.config),
+        "--auto-approve",
+        "--allow-replace",
+        "LEAD_SOURCE",
+        capsys=capsys,
+    )
+    assert allowed.code == 0, allowed.out + allowed.err
+    assert {f["name"]: f["type"] for f in dm_fields(world)}["LEAD_SOURCE"] == "Numeric"
+    again = world.cli("plan", str(world.config), "--detailed-exitcode", capsys=capsys)
+    assert again.code == 0, again.out
+
+
+def test_adopts_objects_that_exist_but_are_not_in_state(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    converge(world, capsys)
+    # Lose the state: everything live is still there, so the next plan adopts, never creates.
+    os.remove(world.workdir / "state.db")
+    planned = world.cli("plan", str(world.config), capsys=capsys)
+    assert "0 to create" in planned.out
+    assert "25 to adopt" in planned.out
+    converge(world, capsys)
+    assert sorted(b["name"] for b in dm_books(world)) == ["Leads EMEA", "Newsletter EMEA"]
+    oro = world.sandbox.oro
+    assert oro is not None
+    assert len(oro.tables["integrationchannels"]) == 3
+
+
+def test_removed_field_is_pruned_and_the_empty_set_refused(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    converge(world, capsys)
+    edit(
+        world.config / "emea.yaml", "    - {name: LAST_ORDER_DATE", "    # - {name: LAST_ORDER_DATE"
+    )
+    planned = world.cli("plan", str(world.config), capsys=capsys)
+    assert "  - integration.emea.data_field.LAST_ORDER_DATE" in planned.out
+    converge(world, capsys)
+    assert "LAST_ORDER_DATE" not in {f["name"] for f in dm_fields(world)}
+
+
+def test_stale_saved_plan_is_refused_naming_what_moved(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    converge(world, capsys)
+    edit(world.config / "emea.yaml", "name: Newsletter EMEA", "name: EMEA Newsletter")
+    saved = world.cli("plan", str(world.config), "--out", "plan.json", capsys=capsys)
+    assert saved.code == 0
+    assert oct((world.workdir / "plan.json").stat().st_mode & 0o777) == "0o600"
+    book = next(b for b in dm_books(world) if b["name"] == "Leads EMEA")
+    httpx.put(
+        f"{world.server.url}/v2/address-books/{book['id']}",
+        json={"name": "Leads EMEA", "visibility": "Public"},
+        auth=EMEA,
+    ).raise_for_status()
+    stale = world.cli("apply", "plan.json", capsys=capsys)
+    assert stale.code == 5
+    assert 'integration.emea.address_book["Leads EMEA"]: now needs update' in stale.err
+    fresh = world.cli("plan", str(world.config), "--out", "plan.json", capsys=capsys)
+    assert fresh.code == 0
+    applied = world.cli("apply", "plan.json", capsys=capsys)
+    assert applied.code == 0, applied.err
+    assert json.loads((world.workdir / "plan.json").read_text())["kind"] == "reconciler-plan"
+
+
+def test_secret_values_appear_in_no_output_or_file(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.cli("plan", str(world.config), "--out", "plan.json", capsys=capsys)
+    for fmt in ("json", "markdown"):
+        world.cli("plan", str(world.config), "--format", fmt, capsys=capsys)
+    converge(world, capsys)
+    world.cli("state", "list", capsys=capsys)
+    files = [p for p in world.workdir.rglob("*") if p.is_file()]
+    files += [p for p in Path(os.environ["RECONCILER_LOG_DIR"]).rglob("*") if p.is_file()]
+    assert any(p.name == "state.db" for p in files)
+    for value in SECRETS.values():
+        for text in world.outputs:
+            assert value not in text
+        for path in files:
+            assert value.encode() not in path.read_bytes(), path
