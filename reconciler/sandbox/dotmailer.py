@@ -172,7 +172,10 @@ class RateLimitSettings:
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any] | None) -> RateLimitSettings:
         known = {f.name for f in fields(cls)}
-        settings = cls(**{k: v for k, v in (raw or {}).items() if k in known})
+        values = {k: v for k, v in (raw or {}).items() if k in known}
+        if values.get("mode") is False:  # YAML 1.1 reads an unquoted `off` as false
+            values["mode"] = "off"
+        settings = cls(**values)
         if settings.mode not in ("tiered", "flat", "off"):
             raise ValueError(f"rateLimit.mode must be tiered, flat or off, not {settings.mode!r}")
         return settings

@@ -104,7 +104,7 @@ def test_seed_from_a_file(tmp_path: Path) -> None:
     seed.write_text(
         "dotmailer:\n  accounts:\n"
         "    - {username: u@apiconnector.com, password: pw-123456, region: r1,\n"
-        "       rateLimit: {mode: tiered, perMinute: 35},\n"
+        "       rateLimit: {mode: off},\n"
         "       dataFields: [{name: LOYALTY, type: String, visibility: Private,\n"
         "                     defaultValue: null}],\n"
         "       addressBooks: [{name: Newsletter, visibility: Private}]}\n"
@@ -113,6 +113,7 @@ def test_seed_from_a_file(tmp_path: Path) -> None:
     sandbox = Sandbox.open(tmp_path / "data", seed)
     account = sandbox.dotmailer.account("u@apiconnector.com")
     assert list(account.data_fields)[-1] == "LOYALTY"
+    assert account.rate_limit.mode == "off"  # YAML 1.1 reads `off` as false
     assert account.books[3]["name"] == "Newsletter"
 
 
