@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from enum import Enum
 from typing import Any
 
 from reconciler.config.entities import resolve_entity
@@ -163,17 +162,20 @@ def with_digest(state: DesiredState) -> DesiredState:
 
 
 def digest(state: DesiredState) -> str:
-    document = {
-        "settings": {
-            key: value
-            for key, value in _canonical(state.settings).items()
-            if key not in _DIGEST_EXCLUDED_SETTINGS
-        },
-        "owners": _canonical(state.owners),
-        "integrations": _canonical(state.integrations),
-        "mappings": _canonical(state.mappings),
+    settings = {
+        name: getattr(state.settings, name)
+        for name in _field_names(Settings)
+        if name not in _DIGEST_EXCLUDED_SETTINGS
     }
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    document = {
+        "settings": settings,
+        "owners": state.owners,
+        "integrations": state.integrations,
+        "mappings": state.mappings,
+    }
+    text = json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_jsonable
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -190,15 +192,12 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return names
 
 
-def _canonical(value: object) -> Any:
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value.value if isinstance(value, Enum) else value
-    if isinstance(value, tuple | list):
-        return [_canonical(item) for item in value]
+def _jsonable(value: object) -> Any:
+    """json.dumps hook: model dataclasses as objects (no locations), secrets as references."""
     if isinstance(value, SecretRef):
         if value.source is SecretSource.LITERAL:
             return {"source": "literal"}
         return {"source": value.source.value, "ref": value.ref}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: _canonical(getattr(value, name)) for name in _field_names(type(value))}
+        return {name: getattr(value, name) for name in _field_names(type(value))}
     raise TypeError(f"cannot digest {type(value).__name__}")  # pragma: no cover

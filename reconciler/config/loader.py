@@ -32,6 +32,7 @@ Position = tuple[int, int]
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BOOL = "tag:yaml.org,2002:bool"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_STR = "tag:yaml.org,2002:str"
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc]
@@ -163,28 +164,42 @@ class _Converter:
         mark = node.start_mark
         self.positions[path] = (mark.line + 1, mark.column + 1)
         if isinstance(node, ScalarNode):
+            if node.tag == _STR:
+                return node.value
             make = _SCALARS.get(node.tag)
             return make(node) if make else node.value
         if isinstance(node, SequenceNode):
-            return [self.convert(child, (*path, i)) for i, child in enumerate(node.value)]
+            convert = self.convert
+            return [convert(child, (*path, i)) for i, child in enumerate(node.value)]
         if isinstance(node, MappingNode):
             return self._mapping(node, path)
         raise AssertionError(f"unexpected YAML node {type(node).__name__}")  # pragma: no cover
 
     def _mapping(self, node: MappingNode, path: YamlPath) -> dict[str, object]:
         result: dict[str, object] = {}
+        key_positions = self.key_positions
         for key_node, value_node in node.value:
-            key_value = self.convert(key_node, (*path, "<key>"))
-            key = key_value if isinstance(key_value, str) else str(key_value)
-            here = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            key = _key_text(key_node)
+            mark = key_node.start_mark
+            here = (mark.line + 1, mark.column + 1)
             child = (*path, key)
             if key in result:
-                self.duplicates.append((child, here, self.key_positions[child]))
+                self.duplicates.append((child, here, key_positions[child]))
                 continue
-            self.key_positions[child] = here
+            key_positions[child] = here
             result[key] = self.convert(value_node, child)
-        self.positions.pop((*path, "<key>"), None)
         return result
+
+
+def _key_text(node: Node) -> str:
+    """A mapping key as text (keys are names; ``1: x`` or ``true: x`` become "1", "True")."""
+    if isinstance(node, ScalarNode):
+        if node.tag == _STR:
+            return str(node.value)
+        make = _SCALARS.get(node.tag)
+        value = make(node) if make else node.value
+        return value if isinstance(value, str) else str(value)
+    return str(_Converter("").convert(node, ()))
 
 
 def discover(path: Path) -> list[Path]:

@@ -47,8 +47,8 @@ RESTRICTED_DATA_FIELDS: frozenset[str] = frozenset(
 )
 # oro-dotmailer-bundle.md rule 1: a mapped name becomes an SQL alias in Oro's export query.
 SQL_SAFE_NAME = re.compile(r"^[A-Za-z0-9_]+$")
-_DATE = "%Y-%m-%d"
-_DATETIME = "%Y-%m-%dT%H:%M:%S"
+# SPEC §2.2: a date, or an ISO date-time to the second (what Oro sends: Y-m-d\TH:i:s).
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2})?")
 
 DefaultValue = str | int | float | bool | None
 
@@ -107,13 +107,13 @@ def _numeric_default(value: object) -> DefaultCheck:
 
 
 def _date_default(value: object) -> DefaultCheck:
-    if isinstance(value, str):
-        for pattern, suffix in ((_DATETIME, ""), (_DATE, "T00:00:00")):
-            try:
-                datetime.strptime(value, pattern)
-            except ValueError:
-                continue
-            return DefaultCheck(value + suffix)
+    if isinstance(value, str) and _DATE.fullmatch(value):
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return DefaultCheck(value if "T" in value else value + "T00:00:00")
     return DefaultCheck(
         None,
         error=f"a Date default must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (got {_show(value)})",
