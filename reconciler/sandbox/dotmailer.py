@@ -101,6 +101,7 @@ REPORT_KEYS = (
     "suppressedContacts",
 )
 MAX_ACTIVE_IMPORTS = 25
+INT32_MAX = 2**31 - 1
 
 # Exact texts, dotdigital-api-v2.md §1, §2, §4, §7.
 MSG_UNAUTHORIZED = "Authorization has been denied for this request."
@@ -950,7 +951,7 @@ def _paging(request: Request, *, allow_limit: bool) -> tuple[int, int] | Respons
         skip = int(raw_skip) if raw_skip is not None else 0
     except ValueError:
         return _error(400, "The paging parameters are not valid. ERROR_PARAMETER_INVALID")
-    if not 1 <= select <= 1000 or skip < 0:
+    if not 1 <= select <= 1000 or not 0 <= skip <= INT32_MAX:  # SW types both as int32
         return _error(400, "The paging parameters are not valid. ERROR_PARAMETER_INVALID")
     return select, skip
 

@@ -324,7 +324,9 @@ def test_address_books_list_pages_by_id_with_builtins(env: Env) -> None:
     ]
 
 
-@pytest.mark.parametrize("params", [{"select": 0}, {"select": 1001}, {"skip": -1}, {"select": "x"}])
+@pytest.mark.parametrize(
+    "params", [{"select": 0}, {"select": 1001}, {"skip": -1}, {"skip": 2**31}, {"select": "x"}]
+)
 def test_invalid_paging_is_refused(env: Env, params: dict[str, Any]) -> None:
     response = env.call("GET", "/v2/address-books", params=params)
     assert (response.status_code, response.json()) == (
