@@ -41,7 +41,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from reconciler.cli import apply, plan, schema, sync, validate, version
+    from reconciler.cli import apply, plan, schema, state_import, sync, validate, version
     from reconciler.cli import sandbox as sandbox_cli
     from reconciler.cli import state as state_cli
 
@@ -56,6 +56,7 @@ def _register() -> None:
         version.command,
     ):
         cli.add_command(command)
+    state_cli.group.add_command(state_import.command)
     from reconciler.cli import ci as ci_cli
 
     cli.add_command(ci_cli.group)

@@ -231,3 +231,40 @@ def test_secret_values_appear_in_no_output_or_file(
             assert value not in text
         for path in files:
             assert value.encode() not in path.read_bytes(), path
+
+
+def test_state_import_binds_a_differently_named_live_book(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    made = httpx.post(
+        f"{world.server.url}/v2/address-books",
+        json={"name": "Old newsletter", "visibility": "Private"},
+        auth=EMEA,
+    )
+    made.raise_for_status()
+    book_id = made.json()["id"]
+    target = 'integration.emea.address_book["Newsletter EMEA"]'
+    imported = world.cli(
+        "state", "import", target, str(book_id), "--config", str(world.config), capsys=capsys
+    )
+    assert imported.code == 0, imported.err
+    assert imported.out == (
+        f"Imported {target} (dotmailer={book_id}). Run `reconciler plan` to see what differs.\n"
+    )
+    planned = world.cli("plan", str(world.config), capsys=capsys)
+    assert f"  ~ {target}" in planned.out
+    assert '~ name           = "Old newsletter" -> "Newsletter EMEA"' in planned.out
+    converge(world, capsys)
+    assert {b["name"]: b["id"] for b in dm_books(world)}["Newsletter EMEA"] == book_id
+    assert len(dm_books(world)) == 2
+    unknown = world.cli(
+        "state",
+        "import",
+        "integration.emea.address_book.Nope",
+        "1",
+        "--config",
+        str(world.config),
+        capsys=capsys,
+    )
+    assert unknown.code == 64
+    assert "integration.emea.address_book.Nope is not a declared address" in unknown.err

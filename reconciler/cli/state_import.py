@@ -1,0 +1,34 @@
+"""``reconciler state import ADDR ID``: bind a declared address to an existing live object."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler.cli.common import make_session_options, session_options
+from reconciler.engine import open_session
+from reconciler.errors import EXIT_OK
+from reconciler.importer import import_object
+
+
+@click.command("import")
+@click.argument("address")
+@click.argument("remote_id", metavar="ID")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The config directory.",
+)
+@session_options
+def command(address: str, remote_id: str, config_path: Path, **kwargs: Any) -> int:
+    """Record that ADDRESS is the live object ID (dotmailer book id, Oro id, or field name)."""
+    with open_session(make_session_options(config_path, **kwargs)) as session:
+        record = import_object(session, address, remote_id)
+    ids = ", ".join(f"{k}={v}" for k, v in sorted(record.remote_ids.items()))
+    click.echo(f"Imported {record.address} ({ids}). Run `reconciler plan` to see what differs.")
+    return EXIT_OK

@@ -1,0 +1,106 @@
+"""``state import ADDR ID``: bind a declared address to an existing live object.
+
+Plan adopts live objects that match a declared one by name on its own; import is for the cases
+it cannot guess, above all an address book whose live name differs from the declared one (the
+next plan then shows the rename as an update of that very book). The record keeps the live
+values as last-applied, so the next plan shows exactly what apply will change, and no secret
+fingerprint, so the next apply writes the credentials once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from reconciler.engine import Session
+from reconciler.errors import UsageError
+from reconciler.model import DesiredState, LiveWorld
+from reconciler.plan import values as v
+from reconciler.plan.ops import address
+from reconciler.state.base import ObjectRecord
+
+
+def _declared(desired: DesiredState) -> dict[str, tuple[str, str, str]]:
+    """address -> (kind, integration, key) for every declared object."""
+    result: dict[str, tuple[str, str, str]] = {}
+    for integration in desired.integrations:
+        name = integration.name
+        result[address("integration", name)] = ("integration", name, name)
+        for df in integration.data_fields:
+            result[address("data_field", name, df.name)] = ("data_field", name, df.name)
+        for book in integration.address_books:
+            result[address("address_book", name, book.name)] = ("address_book", name, book.name)
+    for mapping in desired.mappings:
+        key = v.mapping_key(mapping.entity)
+        result[address("mapping", mapping.integration, key)] = (
+            "mapping",
+            mapping.integration,
+            mapping.entity,
+        )
+    return result
+
+
+def import_object(session: Session, target: str, remote_id: str) -> ObjectRecord:
+    declared = _declared(session.desired)
+    if target not in declared:
+        known = ", ".join(sorted(declared)[:5])
+        raise UsageError(f"{target} is not a declared address (for example: {known})")
+    kind, integration, key = declared[target]
+    if target in session.store.read().objects:
+        raise UsageError(f"{target} is already in the state; `state rm` it first to re-import")
+    world = session.refresh()
+    remote_ids, applied = _find(world, kind, integration, key, remote_id)
+    record = ObjectRecord(
+        address=target,
+        kind=kind,
+        integration=integration,
+        remote_ids=remote_ids,
+        applied=applied,
+        secret_fingerprints={},
+        remote_fingerprint="",
+        updated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    with session.locked("state import"):
+        snapshot = session.store.read()
+        session.store.write(snapshot.serial, [record], [])
+    return record
+
+
+def _find(
+    world: LiveWorld, kind: str, integration: str, key: str, remote_id: str
+) -> tuple[dict[str, str], dict[str, object]]:
+    live = world.integration(integration)
+    if kind == "integration":
+        if live.oro is None or live.oro.id != remote_id:
+            raise UsageError(
+                f"Oro has no dotmailer integration {remote_id!r} named {integration!r}"
+            )
+        return (
+            {"oro": live.oro.id, "oro_transport": live.oro.transport_id},
+            v.live_integration_values(live.oro, world),
+        )
+    if kind == "data_field":
+        remote = next(
+            (f for f in live.remote_fields or () if f.name.upper() == remote_id.upper()), None
+        )
+        if remote is None or remote.name.upper() != key.upper():
+            raise UsageError(
+                f"dotmailer has no data field {remote_id!r} for {integration!r} "
+                f"(a data field is imported by its name, {key!r})"
+            )
+        oro = next((f for f in live.oro_fields if f.name.upper() == key.upper()), None)
+        values = v.live_data_field_values(remote, oro) or {}
+        return ({"oro": oro.id} if oro else {}), values
+    if kind == "address_book":
+        book = next((b for b in live.remote_books or () if str(b.id) == remote_id), None)
+        if book is None:
+            raise UsageError(
+                f"dotmailer has no address book with id {remote_id} for {integration!r}"
+            )
+        oro_book = next((b for b in live.oro_books if b.origin_id == book.id), None)
+        ids = {"dotmailer": str(book.id), **({"oro": oro_book.id} if oro_book else {})}
+        return ids, v.live_address_book_values(book, oro_book, world) or {}
+    mapping = next((m for m in live.oro_mappings if m.id == remote_id), None)
+    if mapping is None or mapping.entity != key:
+        raise UsageError(f"Oro has no mapping {remote_id!r} for {key} on {integration!r}")
+    names = {f.id: f.name for f in live.oro_fields}
+    return {"oro": mapping.id}, v.live_mapping_values(mapping, names)
