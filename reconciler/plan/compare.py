@@ -684,10 +684,16 @@ def _apply_delete_guards(
         return
     by_integration = {i.name: i for i in desired.integrations}
     blocked: dict[str, str] = {}
+    if not options.prune:
+        # Not an error: without prune, what left the config is left in place (and stays in
+        # state, so enabling prune later deletes it). Argo CD's "requires pruning".
+        for op in deletes:
+            acc.warnings.append(
+                f"{op.address} is no longer declared; prune is disabled, so it is left in place"
+            )
+        acc.ops[:] = [op for op in acc.ops if not isinstance(op, DeleteOp)]
+        return
     for op in deletes:
-        if not options.prune:
-            blocked[op.address] = "prune is disabled (set prune.enabled: true in reconciler.yaml)"
-            continue
         integration = by_integration.get(op.integration or "")
         empty = integration is None and not desired.integrations
         if (
