@@ -268,3 +268,25 @@ def test_state_import_binds_a_differently_named_live_book(
     )
     assert unknown.code == 64
     assert "integration.emea.address_book.Nope is not a declared address" in unknown.err
+
+
+def test_sync_wait_polls_the_job_and_fails_on_a_failed_job(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    converge(world, capsys)
+    args = ("sync", "emea", "--config", str(world.config), "--wait", "--poll-interval", "0")
+    # The apply's own sync job of emea is still pending: a second one is the same job.
+    waited = world.cli(*args, capsys=capsys)
+    assert waited.code == 0, waited.err
+    assert waited.out.endswith("succeeded.\n")
+    oro = world.sandbox.oro
+    assert oro is not None
+    oro.set_job_outcome("emea", "failed")
+    failed = world.cli(*args, "--connector", "datafield", capsys=capsys)
+    assert failed.code == 4
+    assert "of emea ended failed" in failed.err
+    unknown = world.cli("sync", "nope", "--config", str(world.config), capsys=capsys)
+    assert (unknown.code, unknown.err) == (
+        64,
+        f"error: no integration named 'nope' in {world.config}\n",
+    )
