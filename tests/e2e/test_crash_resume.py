@@ -8,6 +8,7 @@ what exists and create the rest, never twice.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -171,3 +172,35 @@ def _reset(world: World, initial: bytes) -> None:
     os.replace(data / "world.json.new", data / "world.json")
     for suffix in ("", "-wal", "-shm"):
         (world.workdir / f"state.db{suffix}").unlink(missing_ok=True)
+
+
+def test_ctrl_c_mid_apply_exits_130_and_the_next_run_finishes(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = world.workdir / "small"
+    config.mkdir()
+    (config / "estate.yaml").write_text(SMALL_ESTATE, encoding="utf-8")
+    seen = {"writes": 0}
+    process: dict[str, subprocess.Popen[bytes]] = {}
+
+    def interrupt(request: Request, *_: Response) -> None:
+        if _is_write(request):
+            seen["writes"] += 1
+            if seen["writes"] == 5:
+                os.kill(process["p"].pid, signal.SIGINT)
+
+    world.server.after_app = interrupt
+    try:
+        process["p"] = _apply_process(world, config)
+        code = process["p"].wait(timeout=120)
+    finally:
+        world.server.after_app = None
+    assert code == 130
+    resumed = world.cli("apply", str(config), "--auto-approve", capsys=capsys)
+    assert resumed.code == 0, resumed.out + resumed.err
+    plan = world.cli("plan", str(config), "--detailed-exitcode", capsys=capsys)
+    assert plan.code == 0
+    _assert_no_duplicates(world)
+    runs = world.cli("state", "runs", "--format", "json", capsys=capsys)
+    statuses = [run["status"] for run in json.loads(runs.out)]
+    assert statuses[:2] == ["ok", "interrupted"]
