@@ -8,33 +8,22 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sandbox_env import EXAMPLES, SECRETS, World
+from sandbox_env import EXAMPLES, World, fast_seed, run_environment
 
-from reconciler.sandbox.world import DEFAULT_SEED, Sandbox
+from reconciler.sandbox.world import Sandbox
 
 
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    # The default seed with generous rate limits: these tests run many plans a minute, and
-    # the rate-limit behaviour has its own tests.
-    seed = yaml.safe_load(DEFAULT_SEED.read_text(encoding="utf-8"))
-    for account in seed["dotmailer"]["accounts"]:
-        account["rateLimit"] = {"mode": "tiered", "perMinute": 100000}
     seed_file = tmp_path / "seed.yaml"
-    seed_file.write_text(yaml.safe_dump(seed), encoding="utf-8")
+    seed_file.write_text(yaml.safe_dump(fast_seed()), encoding="utf-8")
     sandbox = Sandbox.open(tmp_path / "sandbox-data", seed_file)
     server = sandbox.serve("127.0.0.1", 0)
     workdir = tmp_path / "work"
     workdir.mkdir()
     config = workdir / "integrations"
     shutil.copytree(EXAMPLES, config)
-    env = {
-        **SECRETS,
-        "RECONCILER_ORO_URL": server.url,
-        "RECONCILER_ORO_CLIENT_ID": "ci",
-        "RECONCILER_DOTMAILER_API_URL": server.url,
-        "RECONCILER_STATE": f"sqlite:///{workdir / 'state.db'}",
-    }
+    env = run_environment(server.url, workdir)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(workdir)

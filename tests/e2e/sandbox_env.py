@@ -7,14 +7,17 @@ state, apply) is exercised over real HTTP.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from reconciler.cli import main
 from reconciler.sandbox.core import SandboxServer
-from reconciler.sandbox.world import Sandbox
+from reconciler.sandbox.world import DEFAULT_SEED, Sandbox
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "integrations"
@@ -27,6 +30,58 @@ SECRETS = {
     "DOTMAILER_APAC_OAUTH_SECRET": "apac-oauth-client-secret-e2e",
     "RECONCILER_ORO_CLIENT_SECRET": "sandbox-oro-secret",
 }
+
+
+def fast_seed() -> dict[str, Any]:
+    """The default seed with generous rate limits: these tests run many plans a minute, and
+    the rate-limit behaviour has its own tests."""
+    seed: dict[str, Any] = yaml.safe_load(DEFAULT_SEED.read_text(encoding="utf-8"))
+    for account in seed["dotmailer"]["accounts"]:
+        account["rateLimit"] = {"mode": "tiered", "perMinute": 100000}
+    return seed
+
+
+def run_environment(server_url: str, workdir: Path) -> dict[str, str]:
+    """The variables a user would set to point the tool at the sandbox, secrets included."""
+    return {
+        **SECRETS,
+        "RECONCILER_ORO_URL": server_url,
+        "RECONCILER_ORO_CLIENT_ID": "ci",
+        "RECONCILER_DOTMAILER_API_URL": server_url,
+        "RECONCILER_STATE": f"sqlite:///{workdir / 'state.db'}",
+    }
+
+
+def census(sandbox: Sandbox) -> Counter[tuple[str, ...]]:
+    """How many of each remote object the emulators hold, by natural key (dotmailer names
+    compare case-insensitively; Oro rows by integration name). Sync jobs are not objects."""
+    oro = sandbox.oro
+    assert oro is not None
+    counts: Counter[tuple[str, ...]] = Counter()
+    for username, account in sorted(sandbox.dotmailer.accounts.items()):
+        counts.update(("dotmailer", username, "book", str(b["name"]).casefold())
+                      for b in account.books.values())  # fmt: skip
+        counts.update(("dotmailer", username, "field", name.upper())
+                      for name in account.data_fields)  # fmt: skip
+    tables = oro.tables
+    channels = {cid: str(c["a"]["name"]) for cid, c in tables["integrationchannels"].items()}
+    counts.update(("oro", "integration", name) for name in channels.values())
+
+    def owner(row: dict[str, Any]) -> str:
+        return channels.get(row["r"]["channel"], f"missing channel {row['r']['channel']}")
+
+    for kind, table, key in (
+        ("field", "dotmailerdatafields", lambda r: str(r["a"]["name"]).upper()),
+        ("book", "dotmaileraddressbooks", lambda r: str(r["a"]["originId"])),
+        ("mapping", "dotmailerdatafieldmappings", lambda r: str(r["a"]["entity"])),
+    ):
+        counts.update(("oro", owner(row), kind, key(row)) for row in tables[table].values())
+    return counts
+
+
+def duplicates(counts: Counter[tuple[str, ...]]) -> dict[tuple[str, ...], int]:
+    """The objects that exist more than once, with their count."""
+    return {key: n for key, n in sorted(counts.items()) if n > 1}
 
 
 @dataclass
