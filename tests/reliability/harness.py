@@ -124,6 +124,26 @@ class Launcher:
         self._process.wait(timeout=10)
 
 
+@dataclass
+class Pending:
+    """A run that has started; ``finish`` waits for it."""
+
+    lab: Lab
+    launcher: Launcher
+    log: Path
+    pid: int
+
+    def finish(self) -> Run:
+        code = self.launcher.wait()
+        run = Run(
+            code,
+            self.log.with_suffix(".out").read_text(encoding="utf-8"),
+            self.log.with_suffix(".err").read_text(encoding="utf-8"),
+        )
+        self.lab.outputs += [run.out, run.err]
+        return run
+
+
 # --- requests: which are journaled, and killing a run at one of them ---------------------------
 
 
@@ -228,29 +248,21 @@ class Lab:
 
     # -- runs --------------------------------------------------------------------------------
 
-    def start(self, *args: str) -> int:
+    def start(self, *args: str, launcher: Launcher | None = None) -> Pending:
+        """Start a run; ``launcher`` another one than the lab's, for runs side by side."""
         self._runs += 1
         log = self.runs_dir / f"{self._runs:04d}-{args[0]}"
-        self._last = log
-        return self.launcher.start(list(args), cwd=self.workdir, env=self.env(), out=log)
-
-    def finish(self) -> Run:
-        code = self.launcher.wait()
-        run = Run(
-            code,
-            self._last.with_suffix(".out").read_text(encoding="utf-8"),
-            self._last.with_suffix(".err").read_text(encoding="utf-8"),
-        )
-        self.outputs += [run.out, run.err]
-        return run
+        chosen = launcher or self.launcher
+        pid = chosen.start(list(args), cwd=self.workdir, env=self.env(), out=log)
+        return Pending(self, chosen, log, pid)
 
     def run(self, *args: str, kill: KillPoint | None = None) -> Run:
         if kill is None:
-            self.start(*args)
-            return self.finish()
+            return self.start(*args).finish()
         with self._kill_at(kill) as pid_known:
-            pid_known(self.start(*args))
-            return self.finish()
+            pending = self.start(*args)
+            pid_known(pending.pid)
+            return pending.finish()
 
     @contextmanager
     def _kill_at(self, kill: KillPoint) -> Iterator[Callable[[int], None]]:
@@ -299,10 +311,10 @@ class Lab:
     def state(self) -> SqliteStore:
         return SqliteStore(self.state_path)
 
-    def converged(self, expected: Counter[tuple[str, ...]] | None = None) -> None:
+    def converged(self, expected: Counter[tuple[str, ...]] | None = None, *flags: str) -> None:
         """A plan finds nothing to do, no object exists twice (and, when given, the live
         objects are exactly ``expected``); counted in the tally before it is asserted."""
-        plan = self.run("plan", "integrations", "--detailed-exitcode")
+        plan = self.run("plan", "integrations", "--detailed-exitcode", *flags)
         counts = self.census()
         found = duplicates(counts)
         TALLY.add(self.scenario, duplicates=sum(n - 1 for n in found.values()))
