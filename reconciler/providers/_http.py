@@ -34,9 +34,11 @@ Rules (SPEC §3; dotdigital-api-v2.md §3–§4):
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import random
+import ssl
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
@@ -62,6 +64,7 @@ __all__ = [
     "RetryPolicy",
     "json_message",
     "safe_url",
+    "tls_context",
 ]
 
 log = logging.getLogger(__name__)
@@ -223,6 +226,17 @@ def _float_header(headers: Mapping[str, str], name: str) -> float | None:
 def _int_header(headers: Mapping[str, str], name: str) -> int | None:
     number = _float_header(headers, name)
     return int(number) if number is not None else None
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One verifying TLS context for every client of the process.
+
+    Building one (``httpx.Client()`` does it each time) loads the CA bundle: about 40 ms of CPU
+    under the GIL, so 200 dotmailer accounts spent 8 s in it before their first request
+    (benchmarks/scale.py). An SSLContext is safe to share across threads and connections.
+    """
+    return httpx.create_ssl_context()  # verification on, certifi's CA bundle, as httpx does
 
 
 def safe_url(url: httpx.URL | str) -> str:

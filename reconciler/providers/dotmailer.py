@@ -30,6 +30,7 @@ from reconciler.providers._http import (
     RetryPolicy,
     json_message,
     safe_url,
+    tls_context,
 )
 
 __all__ = [
@@ -160,6 +161,7 @@ class DotmailerClient:
         self._http = httpx.Client(
             auth=httpx.BasicAuth(username, password),
             transport=transport,
+            verify=tls_context(),
             timeout=httpx.Timeout(timeout),
             headers={"Accept": "application/json"},
             follow_redirects=False,

@@ -37,7 +37,7 @@ from reconciler.model import (
     OroMappingConfig,
     SyncJob,
 )
-from reconciler.providers._http import Caller, RetryPolicy, safe_url
+from reconciler.providers._http import Caller, RetryPolicy, safe_url, tls_context
 
 __all__ = ["JSONAPI", "OroClient"]
 
@@ -106,7 +106,9 @@ class OroClient:
         self._client_id = client_id
         self._client_secret = client_secret
         self._clock = clock
-        self._http = httpx.Client(base_url=self.base_url, transport=transport, timeout=timeout)
+        self._http = httpx.Client(
+            base_url=self.base_url, transport=transport, timeout=timeout, verify=tls_context()
+        )
         self._caller = Caller(
             self._http,
             service="oro",
