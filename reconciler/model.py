@@ -7,6 +7,7 @@ Dotdigital API, the reference file is named.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
@@ -318,7 +319,15 @@ class LiveWorld:
     integrations: tuple[LiveIntegration, ...] = ()
 
     def integration(self, name: str) -> LiveIntegration:
+        found = self._by_name.get(name)
+        return found if found is not None else LiveIntegration(name=name, oro=None)
+
+    @functools.cached_property
+    def _by_name(self) -> dict[str, LiveIntegration]:
+        # Built once: plan and apply look up every integration (a scan each was O(N^2) at
+        # 1,000 integrations; docs/performance.md). cached_property writes __dict__ directly,
+        # so it works on a frozen dataclass and leaves equality alone.
+        index: dict[str, LiveIntegration] = {}
         for live in self.integrations:
-            if live.name == name:
-                return live
-        return LiveIntegration(name=name, oro=None)
+            index.setdefault(live.name, live)
+        return index

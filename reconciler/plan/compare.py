@@ -105,10 +105,20 @@ def build_plan(
             tuple(_sorted_problems(acc.problems)),
         )
 
+    mappings: dict[str, list[DataFieldMapping]] = {}
+    for mapping in desired.mappings:
+        mappings.setdefault(mapping.integration, []).append(mapping)
     for integration in sorted(integrations, key=lambda i: i.name):
         owner = owners[integration.owner]
         _plan_integration(
-            integration, owner, desired, live, state, secret_fingerprints, options, acc
+            integration,
+            owner,
+            mappings.get(integration.name, []),
+            live,
+            state,
+            secret_fingerprints,
+            options,
+            acc,
         )
 
     _plan_deletes(desired, state, scope, acc)
@@ -302,7 +312,7 @@ def _reason(
 def _plan_integration(
     integration: Integration,
     owner: Owner,
-    desired: DesiredState,
+    mappings: Sequence[DataFieldMapping],
     world: LiveWorld,
     state: Snapshot,
     secret_fingerprints: Mapping[str, Mapping[str, str]],
@@ -311,6 +321,7 @@ def _plan_integration(
 ) -> None:
     addr = address("integration", integration.name)
     live = world.integration(integration.name)
+    first_op = len(acc.ops)
     record = state.objects.get(addr)
     wanted = {
         "enabled": integration.enabled,
@@ -362,7 +373,7 @@ def _plan_integration(
 
     _plan_data_fields(integration, live, state, options, acc)
     _plan_address_books(integration, live, world, state, acc)
-    _plan_mappings(integration, desired, live, state, acc)
+    _plan_mappings(integration, mappings, live, state, acc, acc.ops[first_op:])
 
 
 def _plan_data_fields(
@@ -535,21 +546,20 @@ def _plan_address_books(
 
 def _plan_mappings(
     integration: Integration,
-    desired: DesiredState,
+    mappings: Sequence[DataFieldMapping],
     live: LiveIntegration,
     state: Snapshot,
     acc: _Acc,
+    own_ops: Sequence[Op],
 ) -> None:
+    """``mappings`` are this integration's; ``own_ops`` the ops planned for it so far (both
+    passed in: scanning every mapping and op per integration was O(N^2), docs/performance.md)."""
     fields_by_id = {f.id: f.name for f in live.oro_fields}
     oro_by_entity = {m.entity: m for m in live.oro_mappings}
     replaced = {
-        op.after["name"].upper()
-        for op in acc.ops
-        if isinstance(op, ReplaceOp) and op.integration == integration.name and op.after
+        op.after["name"].upper() for op in own_ops if isinstance(op, ReplaceOp) and op.after
     }
-    for mapping in sorted(
-        (m for m in desired.mappings if m.integration == integration.name), key=lambda m: m.entity
-    ):
+    for mapping in sorted(mappings, key=lambda m: m.entity):
         addr = address("mapping", integration.name, v.mapping_key(mapping.entity))
         record = state.objects.get(addr)
         wanted = v.mapping_values(mapping)
@@ -774,17 +784,17 @@ def _sync_ops(integrations: Sequence[Integration], ops: Sequence[Op], live: Live
     """SPEC §4: a sync for each integration whose config changed; connector ``datafield`` with
     force when only data fields changed, a full sync (forced when data fields changed too)."""
     changed = _changed_integrations(ops)
+    kinds_of: dict[str, set[str]] = {}  # one pass, not one per integration (docs/performance.md)
+    for op in ops:
+        if op.integration is not None and op.is_change and not isinstance(op, ReadOp):
+            kinds_of.setdefault(op.integration, set()).add(op.kind)
     result: list[Op] = []
     for integration in sorted(integrations, key=lambda i: i.name):
         if integration.name not in changed or not integration.sync_on_change:
             continue
         if not integration.enabled:
             continue
-        kinds = {
-            op.kind
-            for op in ops
-            if op.integration == integration.name and op.is_change and not isinstance(op, ReadOp)
-        }
+        kinds = kinds_of.get(integration.name, set())
         fields_changed = "data_field" in kinds
         only_fields = kinds == {"data_field"}
         connector = "datafield" if only_fields else None

@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -33,6 +34,37 @@ DATA_FIELD_REPLACE_FIELDS = ("default", "type", "visibility")
 INTEGRATION_SECRET_FIELDS = ("oauth_client_secret", "password")
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class _Names:
+    """Id -> name of a world's Oro lookups."""
+
+    marketing_lists: Mapping[str, str]
+    users: Mapping[str, str]
+    organizations: Mapping[str, str]
+    business_units: Mapping[str, str]
+
+
+_last_names: tuple[LiveWorld, _Names] | None = None
+
+
+def _names(world: LiveWorld) -> _Names:
+    """The lookups of ``world``, built once per world, not once per object: with 5,000 address
+    books and as many marketing lists, rebuilding them per book was O(N^2) (docs/performance.md).
+    A one-entry cache keyed by identity (hashing a LiveWorld would cost as much as the build)."""
+    global _last_names
+    cached = _last_names
+    if cached is not None and cached[0] is world:
+        return cached[1]
+    names = _Names(
+        marketing_lists={ml.id: ml.name for ml in world.marketing_lists},
+        users={u.id: u.username for u in world.users},
+        organizations={o.id: o.name for o in world.organizations},
+        business_units={b.id: b.name for b in world.business_units},
+    )
+    _last_names = (world, names)  # one assignment: safe across threads
+    return names
 
 
 def canonical_default(type_: str, value: Any) -> Any:
@@ -132,7 +164,7 @@ def live_address_book_values(
 ) -> dict[str, Any] | None:
     if remote is None and oro is None:
         return None
-    lists = {ml.id: ml.name for ml in world.marketing_lists}
+    lists = _names(world).marketing_lists
     name = remote.name if remote is not None else oro.name if oro is not None else ""
     visibility = (
         remote.visibility if remote is not None else oro.visibility if oro is not None else ""
@@ -201,9 +233,8 @@ def mapping_key(entity: str) -> str:
 
 
 def live_integration_values(oro: OroIntegration, world: LiveWorld) -> dict[str, Any]:
-    users = {u.id: u.username for u in world.users}
-    orgs = {o.id: o.name for o in world.organizations}
-    units = {b.id: b.name for b in world.business_units}
+    names = _names(world)
+    users, orgs, units = names.users, names.organizations, names.business_units
     return {
         "enabled": oro.enabled,
         "owner": users.get(oro.owner_user_id or "", oro.owner_user_id),
