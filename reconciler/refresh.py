@@ -48,6 +48,19 @@ class OroReader(Protocol):
     def list_mappings(self) -> list[OroMapping]: ...
 
 
+# Refresh reads this many accounts per unit of the ``concurrency`` setting, at most READ_CAP.
+# Apply's bound protects the systems it writes to; refresh only sends GETs, each account to its
+# own dotmailer rate limit (dotdigital-api-v2.md §4), so waiting on 25 ms round trips four at a
+# time was most of a 200-integration plan (benchmarks/scale.py, docs/performance.md).
+READ_FANOUT = 8
+READ_CAP = 64
+
+
+def read_workers(concurrency: int) -> int:
+    """How many dotmailer accounts refresh reads at once for a ``concurrency`` setting."""
+    return min(READ_CAP, max(1, concurrency) * READ_FANOUT)
+
+
 def refresh(
     desired: DesiredState,
     oro: OroReader,
@@ -60,7 +73,7 @@ def refresh(
     scope = set(integrations)
     wanted = [i for i in desired.integrations if not scope or i.name in scope]
     usernames = sorted({o.username for o in desired.owners})
-    workers = max(1, concurrency)
+    workers = read_workers(concurrency)
     with ThreadPoolExecutor(max_workers=workers + 8, thread_name_prefix="refresh") as pool:
         users = pool.submit(oro.list_users, usernames)
         organizations = pool.submit(oro.list_organizations)
