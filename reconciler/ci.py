@@ -229,8 +229,9 @@ def comment_body(
         raise UsageError(f"--max-chars {max_chars} leaves no room for the plan")
     markdown = render_markdown(plan, max_chars=budget, full_plan_hint=full_plan_hint)
     assert markdown.startswith(lead), "render_markdown starts with the marker"
-    body = lead + header + "\n\n" + markdown[len(lead) :]
-    return scrub(body, secrets)
+    # The marker stays as is (a secret that happened to contain it must not unstick the comment).
+    scrubbed = scrub(header + "\n\n" + markdown[len(lead) :], secrets)
+    return Scrubbed(lead + scrubbed.text, scrubbed.replaced)
 
 
 # --- posting the sticky comment --------------------------------------------------------------

@@ -219,3 +219,13 @@ def test_no_secret_value_reaches_the_comment(
         "warning: 9 secret value(s) were scrubbed from the comment; please report this as a bug\n"
     )
     assert os.environ["DOTMAILER_EMEA_PASSWORD"] == PASSWORD  # the scrub read the real values
+
+
+def test_the_marker_survives_a_secret_that_contains_it() -> None:
+    body = comment_body(sample_plan(), secrets=["reconciler-plan"], artifact_name="reconciler-plan")
+    assert body.text.splitlines()[:3] == [
+        "<!-- reconciler-plan -->",
+        "",
+        "plan artifact: <code>(sensitive)</code>",
+    ]
+    assert body.replaced == 1
