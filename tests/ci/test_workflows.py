@@ -157,3 +157,66 @@ def test_the_pre_commit_hook() -> None:
         False,
         False,
     ]
+
+
+def _export_steps() -> list[str]:
+    jobs = _load(REUSABLE)["jobs"]
+    return [
+        step["run"]
+        for name in ("plan", "apply", "drift")
+        for step in jobs[name]["steps"]
+        if step.get("name") == "Export the config's secrets"
+    ]
+
+
+def _export(tmp_path: Path, payload: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """Run the step as GitHub would: bash, ``python`` from setup-python (here: this venv's)."""
+    github_env = tmp_path / "github_env"
+    github_env.write_text("", encoding="utf-8")
+    result = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", _export_steps()[0]],
+        env={
+            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            "GITHUB_ENV": str(github_env),
+            "RECONCILER_ENV_JSON": payload,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return result, github_env
+
+
+def test_the_secret_export_masks_each_value_and_writes_github_env(tmp_path: Path) -> None:
+    scripts = _export_steps()
+    assert len(scripts) == 3 and len(set(scripts)) == 1  # one script, three jobs: no variations
+    result, github_env = _export(
+        tmp_path, '{"DOTMAILER_EMEA_PASSWORD": "pa ss\\n\\nline2", "B_SECRET": "x"}'
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0,
+        "::add-mask::x\n::add-mask::pa ss\n::add-mask::line2\n",
+        "",
+    )
+    lines = github_env.read_text(encoding="utf-8").splitlines()
+    delimiters = [line.split("<<")[1] for line in lines if "<<" in line]
+    assert lines == [
+        f"B_SECRET<<{delimiters[0]}", "x", delimiters[0],
+        f"DOTMAILER_EMEA_PASSWORD<<{delimiters[1]}", "pa ss", "", "line2", delimiters[1],
+    ]  # fmt: skip
+    assert all(re.fullmatch(r"EOF_[0-9a-f]{32}", d) for d in delimiters)
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ("not json", "RECONCILER_ENV is not valid JSON"),
+        ('["A"]', "RECONCILER_ENV must be a JSON object of NAME: value"),
+        ('{"GITHUB_PATH": "x"}', "RECONCILER_ENV: 'GITHUB_PATH' is not an allowed variable name"),
+    ],
+)
+def test_the_secret_export_refuses_bad_input(tmp_path: Path, payload: str, message: str) -> None:
+    result, github_env = _export(tmp_path, payload)
+    assert (result.returncode, result.stdout, result.stderr) == (1, "", f"::error::{message}\n")
+    assert github_env.read_text(encoding="utf-8") == ""
