@@ -2,13 +2,13 @@
 
 Public API (the ``reconciler ci`` commands are thin over these)::
 
-    comment_body(plan, *, secrets, head_sha=None, run_url=None,
-                 artifact_name=DEFAULT_ARTIFACT, max_chars=60000, full_plan_hint="plan.json")
-        -> Scrubbed
+    comment_body(plan, *, secrets, head_sha=None, run_url=None, artifact_name=DEFAULT_ARTIFACT,
+                 max_chars=60000, full_plan_hint="plan.json", key=None) -> Scrubbed
     secret_values(config_path, *, environ=None) -> frozenset[str]
     scrub(text, secrets) -> Scrubbed
-    post_sticky_comment(body, *, repo, pr, token, api_url=GITHUB_API_URL, marker=MARKER,
+    post_sticky_comment(body, *, repo, pr, token, api_url=GITHUB_API_URL, key=None,
                         transport=None, policy=None, sleep=time.sleep) -> PostResult
+    sticky_marker(key) -> str   # the hidden marker a comment is found by
     compare_plans(reviewed, new) -> tuple[str, ...]
 
 Where the rules come from: plan-apply-anchors.md §2.9 (Atlantis: one comment per PR, updated in
@@ -54,6 +54,7 @@ __all__ = [
     "post_sticky_comment",
     "scrub",
     "secret_values",
+    "sticky_marker",
 ]
 
 DEFAULT_ARTIFACT = "reconciler-plan"
@@ -65,6 +66,24 @@ _SECRET_KEYS = frozenset({"password", "clientSecret"})
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _SHA = re.compile(r"^[0-9a-fA-F]{7,64}$")
 _PAGE_SIZE = 100  # GitHub's largest page for issue comments
+_KEYED = "<!-- reconciler-plan: "
+_KEY = re.compile(r"^[A-Za-z0-9._/-]+$")
+
+
+def sticky_marker(key: str | None) -> str:
+    """The hidden marker of the sticky comment: one per pull request, or one per ``key`` (a
+    config directory) when several configurations share a repository."""
+    if key is None:
+        return MARKER
+    if not _KEY.match(key) or "--" in key:
+        raise UsageError(f"--key must be letters, digits and . _ / - (no --), got {key!r}")
+    return f"{_KEYED}{key} -->"
+
+
+def _holds(body: str, key: str | None) -> bool:
+    if key is None:
+        return MARKER in body and _KEYED not in body
+    return sticky_marker(key) in body
 
 
 # --- secrets and the scrub -----------------------------------------------------------------
@@ -216,6 +235,7 @@ def comment_body(
     artifact_name: str = DEFAULT_ARTIFACT,
     max_chars: int = 60000,
     full_plan_hint: str = "plan.json",
+    key: str | None = None,
 ) -> Scrubbed:
     """The sticky PR comment: marker, header line, then the Markdown plan, then the scrub.
 
@@ -224,14 +244,15 @@ def comment_body(
     """
     header = comment_header(head_sha=head_sha, run_url=run_url, artifact_name=artifact_name)
     lead = MARKER + "\n\n"
-    budget = max_chars - len(header) - 2
+    markers = lead if key is None else f"{MARKER}\n{sticky_marker(key)}\n\n"
+    budget = max_chars - len(header) - 2 - (len(markers) - len(lead))
     if budget < 200:
         raise UsageError(f"--max-chars {max_chars} leaves no room for the plan")
     markdown = render_markdown(plan, max_chars=budget, full_plan_hint=full_plan_hint)
     assert markdown.startswith(lead), "render_markdown starts with the marker"
     # The marker stays as is (a secret that happened to contain it must not unstick the comment).
     scrubbed = scrub(header + "\n\n" + markdown[len(lead) :], secrets)
-    return Scrubbed(lead + scrubbed.text, scrubbed.replaced)
+    return Scrubbed(markers + scrubbed.text, scrubbed.replaced)
 
 
 # --- posting the sticky comment --------------------------------------------------------------
@@ -251,15 +272,16 @@ def post_sticky_comment(
     pr: int,
     token: str,
     api_url: str = GITHUB_API_URL,
-    marker: str = MARKER,
+    key: str | None = None,
     transport: httpx.BaseTransport | None = None,
     policy: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
     timeout: float = 30.0,
 ) -> PostResult:
-    """Create or update the one comment of ``pr`` that holds ``marker`` (Atlantis-style sticky).
+    """Create or update the one comment of ``pr`` that holds the marker of ``key``
+    (Atlantis-style sticky; see :func:`sticky_marker`).
 
-    Lists the PR's issue comments (every page), PATCHes the first one containing the marker,
+    Lists the PR's issue comments (every page), PATCHes the oldest one holding the marker,
     else POSTs a new one. Raises a RemoteError naming method, URL and status (never the token).
     """
     if not _REPO.match(repo):
@@ -268,7 +290,8 @@ def post_sticky_comment(
         raise UsageError(f"--pr must be a pull-request number, got {pr}")
     if not token:
         raise UsageError("GITHUB_TOKEN is not set: the comment cannot be posted")
-    if marker not in body:
+    marker = sticky_marker(key)
+    if not _holds(body, key):
         raise UsageError(f"the comment body lacks the marker {marker}: it could never be updated")
     base = api_url.rstrip("/")
     owner, name = (quote(part, safe="") for part in repo.split("/"))
@@ -282,7 +305,7 @@ def post_sticky_comment(
         base_url=base + "/", headers=headers, transport=transport, timeout=timeout
     ) as client:
         caller = Caller(client, service="GitHub", policy=policy, sleep=sleep)
-        existing = _find_comment(caller, f"repos/{owner}/{name}/issues/{pr}/comments", marker)
+        existing = _find_comment(caller, f"repos/{owner}/{name}/issues/{pr}/comments", key)
         if existing is None:
             response = caller.request(
                 "POST",
@@ -305,8 +328,8 @@ def post_sticky_comment(
     )
 
 
-def _find_comment(caller: Caller, path: str, marker: str) -> int | None:
-    """The id of the oldest comment holding ``marker``, following ``Link: rel="next"``."""
+def _find_comment(caller: Caller, path: str, key: str | None) -> int | None:
+    """The id of the oldest comment holding the marker of ``key``; follows ``rel="next"``."""
     url: str | None = f"{path}?per_page={_PAGE_SIZE}"
     while url is not None:
         response = caller.request("GET", url, idempotent=True)
@@ -319,7 +342,7 @@ def _find_comment(caller: Caller, path: str, marker: str) -> int | None:
                 status=response.status_code,
             )
         for comment in comments:
-            if isinstance(comment, dict) and marker in str(comment.get("body") or ""):
+            if isinstance(comment, dict) and _holds(str(comment.get("body") or ""), key):
                 return int(comment["id"])
         url = response.links.get("next", {}).get("url")
     return None

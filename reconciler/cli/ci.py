@@ -49,6 +49,11 @@ def group() -> None:
     help="Name of the CI artifact holding the full plan.",
 )
 @click.option(
+    "--key",
+    help="One sticky comment per KEY (e.g. the config directory) when several configurations "
+    "share a repository.",
+)
+@click.option(
     "--config",
     "config_path",
     type=click.Path(path_type=Path),
@@ -60,6 +65,7 @@ def comment(
     head_sha: str | None,
     max_chars: int,
     artifact_name: str,
+    key: str | None,
     config_path: Path | None,
 ) -> int:
     """Print the sticky pull-request comment for a saved plan; secrets are scrubbed."""
@@ -73,6 +79,7 @@ def comment(
         artifact_name=artifact_name,
         max_chars=max_chars,
         full_plan_hint=plan_path.name,
+        key=key,
     )
     if result.replaced:
         # Defence in depth caught something the renderers should have masked: say so loudly.
@@ -102,14 +109,24 @@ def comment(
     show_default=True,
     help="GitHub API base URL (GitHub Enterprise: https://HOST/api/v3).",
 )
-def post(body_path: Path, repo: str, pr: int, api_url: str) -> int:
+@click.option(
+    "--key",
+    help="One sticky comment per KEY (e.g. the config directory) when several configurations "
+    "share a repository.",
+)
+def post(body_path: Path, repo: str, pr: int, api_url: str, key: str | None) -> int:
     """Create or update the one sticky plan comment on a pull request (token: GITHUB_TOKEN)."""
     try:
         body = body_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{body_path}: cannot read the comment body: {exc}") from None
     result = post_sticky_comment(
-        body, repo=repo, pr=pr, token=os.environ.get("GITHUB_TOKEN", ""), api_url=api_url
+        body,
+        repo=repo,
+        pr=pr,
+        token=os.environ.get("GITHUB_TOKEN", ""),
+        api_url=api_url,
+        key=key,
     )
     where = f": {result.url}" if result.url else ""
     click.echo(f"{result.action.capitalize()} the plan comment on {repo}#{pr}{where}")

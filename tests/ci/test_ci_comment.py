@@ -229,3 +229,15 @@ def test_the_marker_survives_a_secret_that_contains_it() -> None:
         "plan artifact: <code>(sensitive)</code>",
     ]
     assert body.replaced == 1
+
+
+def test_a_key_adds_its_own_marker_inside_the_cap() -> None:
+    many = plan(*(create_field(f"FIELD_{i:03}", notes="x" * 80) for i in range(400)))
+    body = comment_body(many, secrets=(), key="shop/integrations", max_chars=5000).text
+    assert body.splitlines()[:4] == [
+        "<!-- reconciler-plan -->",
+        "<!-- reconciler-plan: shop/integrations -->",
+        "",
+        "plan artifact: <code>reconciler-plan</code>",
+    ]
+    assert len(body) <= 5000

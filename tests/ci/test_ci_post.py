@@ -265,3 +265,43 @@ def test_an_unreachable_api_is_a_remote_error() -> None:
         "GitHub: request failed after 2 attempts (cannot connect): "
         f"GET {url}/repos/acme/crm/issues/7/comments?per_page=100"
     )
+
+
+def test_each_key_has_its_own_sticky_comment(
+    github: tuple[FakeGitHub, SandboxServer],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    app, server = github
+    app.page_size = 10
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    bodies = {}
+    for key in ("crm", "shop/integrations"):
+        bodies[key] = tmp_path / f"{key.replace('/', '_')}.md"
+        bodies[key].write_text(f"{MARKER}\n<!-- reconciler-plan: {key} -->\n\n{key} v1\n")
+    unkeyed = tmp_path / "plain.md"
+    unkeyed.write_text(f"{MARKER}\n\nplain v1\n")
+    assert _post(server, bodies["crm"], "--key", "crm") == 0
+    assert _post(server, bodies["shop/integrations"], "--key", "shop/integrations") == 0
+    assert _post(server, unkeyed) == 0
+    bodies["crm"].write_text(f"{MARKER}\n<!-- reconciler-plan: crm -->\n\ncrm v2\n")
+    assert _post(server, bodies["crm"], "--key", "crm") == 0
+    capsys.readouterr()
+    assert [(c["id"], c["body"]) for c in app.comments if c["id"] > 1000] == [
+        (1001, f"{MARKER}\n<!-- reconciler-plan: crm -->\n\ncrm v2\n"),
+        (1002, f"{MARKER}\n<!-- reconciler-plan: shop/integrations -->\n\nshop/integrations v1\n"),
+        (1003, f"{MARKER}\n\nplain v1\n"),
+    ]
+    assert [r.split(" ")[0] for r in app.requests].count("PATCH") == 1
+
+
+def test_a_body_without_its_keys_marker_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(UsageError) as caught:
+        post_sticky_comment(f"{MARKER}\n", repo=REPO, pr=7, token=TOKEN, key="crm")
+    assert str(caught.value) == (
+        "the comment body lacks the marker <!-- reconciler-plan: crm -->: it could never be updated"
+    )
+    with pytest.raises(UsageError) as caught:
+        post_sticky_comment(f"{MARKER}\n", repo=REPO, pr=7, token=TOKEN, key="a--b")
+    assert str(caught.value) == "--key must be letters, digits and . _ / - (no --), got 'a--b'"

@@ -130,8 +130,10 @@ def test_the_pr_job_plans_comments_and_posts() -> None:
     )
     assert '2) echo "changes=true"' in steps["Plan"]["run"]
     assert "reconciler ci comment --plan plan.json" in steps["Comment body"]["run"]
+    assert '--key "$CONFIG_DIR" > comment.md' in steps["Comment body"]["run"]
     assert steps["Post the sticky comment"]["run"] == (
-        'reconciler ci post --body comment.md --repo "$GITHUB_REPOSITORY" --pr "$PR"'
+        'reconciler ci post --body comment.md --repo "$GITHUB_REPOSITORY" --pr "$PR" '
+        '--key "$CONFIG_DIR"'
     )
     assert steps["Upload the plan"]["with"]["path"] == "plan.json\ncomment.md\n"
 
