@@ -169,6 +169,9 @@ class RateLimitSettings:
     perMinute: int = 35  # dotdigital-api-v2.md §4: "Low: 35 calls per minute"
     perHour: int = 2000  # flat scheme: 2,000 calls/hour
     scope: str = "lowCallRate"
+    # The tier's window. Real accounts have 60 s; a shorter one scales a tier down in time, so
+    # a benchmark can see many windows in a short run (benchmarks/scale.py).
+    windowSeconds: int = 60
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any] | None) -> RateLimitSettings:
@@ -179,6 +182,8 @@ class RateLimitSettings:
         settings = cls(**values)
         if settings.mode not in ("tiered", "flat", "off"):
             raise ValueError(f"rateLimit.mode must be tiered, flat or off, not {settings.mode!r}")
+        if settings.windowSeconds < 1:
+            raise ValueError(f"rateLimit.windowSeconds must be >= 1, not {settings.windowSeconds}")
         return settings
 
 
@@ -200,6 +205,8 @@ class Account:
     call_times: deque[float] = field(default_factory=deque)  # for the hourly figures
     window_start: float = 0.0
     window_count: int = 0
+    # Calls admitted per tiered window start (not persisted): how well a client uses its budget.
+    window_log: Counter[float] = field(default_factory=Counter)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -608,10 +615,11 @@ class DotmailerApp:
         if limits.mode == "off":
             account.call_times.append(now)
             return None, {}
-        window = float(int(now // 60) * 60)
+        size = limits.windowSeconds
+        window = float(int(now // size) * size)
         if window != account.window_start:
             account.window_start, account.window_count = window, 0
-        reset = str(int(window + 60))  # an epoch (AE); the client also accepts a delta
+        reset = str(int(window + size))  # an epoch (AE); the client also accepts a delta
         headers = {
             "X-RateLimit-Limit": str(limits.perMinute),
             "X-RateLimit-Reset": reset,
@@ -621,6 +629,7 @@ class DotmailerApp:
             headers["X-RateLimit-Remaining"] = "0"
             return _error(429, "Too many requests. ERROR_APIUSAGE_EXCEEDED"), headers
         account.window_count += 1
+        account.window_log[window] += 1
         account.call_times.append(now)
         headers["X-RateLimit-Remaining"] = str(limits.perMinute - account.window_count)
         return None, headers
