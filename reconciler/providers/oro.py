@@ -20,6 +20,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -48,6 +49,7 @@ _JOB_STATUS_PREFIX = "oro.message_queue_job.status."
 # Renew a token this long before it expires (or a tenth of its lifetime, if shorter).
 _RENEW_MARGIN = 60.0
 _MAX_PAGE = re.compile(r"less than or equals to (\d+)")
+_PAGE_WORKERS = 8  # pages of one capped list fetched at once
 _UNSUPPORTED_404 = ("resource not accessible exception", "entity type constraint")
 ENABLE_HINT = (
     "enable the extended API contract in that Oro application (docs/oro-api.yml as "
@@ -459,7 +461,7 @@ class OroClient:
                 raise
             cap = _MAX_PAGE.search(exc.api_message)
             query["page[size]"] = cap.group(1) if cap else "100"
-            body = self._get(type_, query)
+            return self._pages(type_, query)
         data: list[Resource] = list(body.get("data") or [])
         included: list[Resource] = list(body.get("included") or [])
         next_url = (body.get("links") or {}).get("next")
@@ -468,6 +470,38 @@ class OroClient:
             data += body.get("data") or []
             included += body.get("included") or []
             next_url = (body.get("links") or {}).get("next")
+        return data, included
+
+    def _pages(self, type_: str, query: Mapping[str, str]) -> tuple[list[Resource], list[Resource]]:
+        """A capped list: page 1 asks for the total (``X-Include: totalCount``, oro-jsonapi.md
+        §3), then the other pages are fetched concurrently, not one after another: 30,000 data
+        fields in pages of 1,000 were 30 round trips in a row (docs/performance.md). Without
+        the total, ``links.next`` is followed page by page."""
+        url = self._url(type_)
+        first = self._call("GET", url, idempotent=True, params=query, include="totalCount")
+        body = _document(first)
+        size = int(query["page[size]"])
+        total = _int_or_none(first.headers.get("X-Include-Total-Count"))
+        bodies = [body]
+        if total is not None and size > 0:
+            numbers = range(2, -(-total // size) + 1)
+            with ThreadPoolExecutor(
+                max_workers=_PAGE_WORKERS, thread_name_prefix="oro-page"
+            ) as pool:
+                bodies += pool.map(
+                    lambda n: self._request(
+                        "GET", url, idempotent=True, params={**query, "page[number]": str(n)}
+                    ),
+                    numbers,
+                )
+        else:
+            next_url = (body.get("links") or {}).get("next")
+            while next_url:
+                body = self._request("GET", str(next_url), idempotent=True)
+                bodies.append(body)
+                next_url = (body.get("links") or {}).get("next")
+        data = [r for b in bodies for r in b.get("data") or []]
+        included = [r for b in bodies for r in b.get("included") or []]
         return data, included
 
     def _get(self, path: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -509,9 +543,13 @@ class OroClient:
         doc: Mapping[str, Any] | None = None,
         params: Mapping[str, str] | None = None,
         allow: tuple[int, ...] = (),
+        include: str | None = None,
     ) -> httpx.Response:
-        """One JSON:API call with the bearer token; a 401 renews the token and retries once."""
+        """One JSON:API call with the bearer token; a 401 renews the token and retries once.
+        ``include`` is sent as ``X-Include`` (e.g. ``totalCount``)."""
         headers = {"Accept": JSONAPI}
+        if include is not None:
+            headers["X-Include"] = include
         content = None
         if doc is not None:
             headers["Content-Type"] = JSONAPI
@@ -580,6 +618,13 @@ _TRANSPORT_FIELDS: dict[str, str] = {
 
 
 # --- documents -> model -------------------------------------------------------------------
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _document(response: httpx.Response) -> dict[str, Any]:
