@@ -1,0 +1,673 @@
+"""Scale benchmark: validate, plan, apply and re-plan a large estate against the sandbox.
+
+    .venv/bin/python benchmarks/scale.py [--integrations 200] [--latency-ms 25]
+        [--data-fields 30] [--books 5] [--skip-apply] [--no-naive] [--rate 20/2]
+        [--local-objects 10000] [--persist]
+
+Generates an estate of N integrations (each with its own dotmailer account, D data fields and
+B address books, sharing 3 mappings through label selectors and a list) into a temp dir, and
+seeds a sandbox with the N accounts (tiered rate limit: ``--rate CALLS/SECONDS`` per account
+window) and the Oro users, organization and marketing lists the estate needs. The sandbox runs
+in-process (``Sandbox.in_memory`` unless ``--persist``) behind a ``SandboxServer`` that adds
+``--latency-ms`` to every request. The phases run through the library (``open_session``,
+``Session.plan``, ``Session.apply``); request counts come from the emulators' counters and peak
+RSS from ``resource.getrusage``. Prints one table, targets beside the figures; no assertion.
+
+"Naive refresh" (``naive_refresh``, in this file only) reads every object with its own GET, as a
+generic per-resource provider (Terraform's REST provider) would: ``GET /v2/address-books/{id}``
+per address book; v2 has no GET of one data field, so ``GET /v2/data-fields`` (the whole list)
+once per data field; ``GET {api}/<type>/{id}`` per Oro integration, data field, address book,
+mapping, marketing list and user. It runs with the same latency and the same worker count as the
+product's dotmailer refresh, against the world the apply made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import multiprocessing
+import os
+import resource
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from reconciler.config import load_desired_state, validate_config
+from reconciler.engine import Session, SessionOptions, open_session
+from reconciler.model import (
+    BusinessUnit,
+    DesiredState,
+    LiveIntegration,
+    LiveUser,
+    LiveWorld,
+    MarketingList,
+    Organization,
+)
+from reconciler.plan.compare import PlanOptions, build_plan
+from reconciler.plan.ops import Plan
+from reconciler.plan.render import render
+from reconciler.providers._http import Caller
+from reconciler.refresh import read_workers
+from reconciler.sandbox.core import Faults, SandboxServer
+from reconciler.sandbox.world import Sandbox
+from reconciler.state.base import Snapshot
+
+TYPES = ("String", "Numeric", "Date", "Boolean")
+DEFAULTS = {"String": "bronze", "Numeric": 10, "Date": "2024-01-01T00:00:00", "Boolean": "No"}
+TEAMS = ("crm", "retail", "web")
+PASSWORD = "bench-dotmailer-pw"  # sandbox-only value, shared by every generated account
+ORO_SECRET = "bench-oro-secret"  # sandbox-only value
+ORO_API = "/admin/api"
+
+
+# --- the estate -----------------------------------------------------------------------------
+
+
+def username(index: int) -> str:
+    return f"apiuser-{index:04d}@apiconnector.com"
+
+
+def integration_yaml(index: int, data_fields: int, books: int) -> str:
+    team = TEAMS[index % 3]
+    lines = [
+        "apiVersion: reconciler/v1",
+        "kind: Integration",
+        "metadata:",
+        f"  name: account-{index:04d}",
+        f"  labels: {{team: {team}, region: r{index % 3 + 1}}}",
+        "spec:",
+        "  owner: marketing-ops",
+        "  connection:",
+        f"    username: {username(index)}",
+        "    password: {env: BENCH_DOTMAILER_PASSWORD}",
+        "  sync: {onChange: true}",
+        "  dataFields:",
+    ]
+    for number in range(data_fields):
+        kind = TYPES[number % 4]
+        lines.append(
+            f"    - {{name: FIELD_{number:02d}, type: {kind}, visibility: Private, "
+            f"default: {DEFAULTS[kind]!r}, notes: field {number}}}"
+        )
+    lines.append("  addressBooks:" if books else "  addressBooks: []")
+    for number in range(books):
+        lines.append(
+            f"    - {{name: Book {number} of {index}, visibility: Public, "
+            f"marketingList: {marketing_list(index, number)}, createEntities: false}}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def marketing_list(index: int, number: int) -> str:
+    return f"List {index}-{number}"
+
+
+def mappings_yaml(indexes: range, data_fields: int) -> str:
+    """Three mappings shared by the whole estate: two by label selector, one by a list."""
+
+    def mapping(name: str, selection: str, entity: str) -> str:
+        fields = "".join(
+            f"    - {{dataField: FIELD_{n:02d}, entityFields: [field{n}]}}\n"
+            for n in range(0, data_fields, 4)  # String fields only: any Oro type fits
+        )
+        return (
+            "apiVersion: reconciler/v1\nkind: DataFieldMapping\n"
+            f"metadata: {{name: {name}}}\nspec:\n  integrations: {selection}\n"
+            f"  entity: {entity}\n  syncPriority: 10\n  fields:\n"
+            "    - {dataField: FIRSTNAME, entityFields: [firstName], twoWaySync: true}\n"
+            "    - {dataField: FULLNAME, entityFields: [firstName, lastName]}\n"
+            f"{fields}"
+        )
+
+    teams = {TEAMS[i % 3] for i in indexes}
+    listed = ", ".join(f"account-{i:04d}" for i in indexes if i % 2 == 0)
+    documents = [
+        mapping(f"contacts-{team}", f"{{matchLabels: {{team: {team}}}}}", "contact")
+        for team in TEAMS[:2]
+        if team in teams  # a selector that selects nothing is an error
+    ]
+    if listed:
+        documents.append(mapping("leads", f"[{listed}]", "lead"))
+    return "---\n".join(documents)
+
+
+def generate_estate(
+    directory: Path, *, integrations: int, data_fields: int = 30, books: int = 5, first: int = 0
+) -> None:
+    """Write the estate's YAML into ``directory`` (reconciler.yaml, owners, N files, mappings):
+    integrations ``first`` .. ``first + integrations - 1``."""
+    (directory / "reconciler.yaml").write_text("prune: {enabled: false}\n", encoding="utf-8")
+    (directory / "owners.yaml").write_text(
+        "apiVersion: reconciler/v1\nkind: Owner\nmetadata: {name: marketing-ops}\n"
+        "spec: {username: mkt.ops, organization: ACME}\n",
+        encoding="utf-8",
+    )
+    folder = directory / "integrations"
+    folder.mkdir()
+    indexes = range(first, first + integrations)
+    for index in indexes:
+        (folder / f"account-{index:04d}.yaml").write_text(
+            integration_yaml(index, data_fields, books), encoding="utf-8"
+        )
+    (directory / "mappings.yaml").write_text(mappings_yaml(indexes, data_fields), encoding="utf-8")
+
+
+# The main estate's accounts: a tiered limit that an apply of 36 calls never reaches.
+ROOMY_LIMIT = {"mode": "tiered", "perMinute": 600, "windowSeconds": 60}
+
+
+def sandbox_seed(
+    *, integrations: int, books: int, calls: int, window_seconds: int, throttled_from: int = 0
+) -> dict[str, Any]:
+    """N dotmailer accounts with a tiered limit (``calls`` per ``window_seconds`` from index
+    ``throttled_from`` on, ROOMY_LIMIT before it), and the Oro side the estate needs."""
+    tight = {"mode": "tiered", "perMinute": calls, "windowSeconds": window_seconds}
+    accounts = [
+        {
+            "username": username(index),
+            "password": PASSWORD,
+            "region": f"r{index % 3 + 1}",
+            "rateLimit": dict(tight if index >= throttled_from else ROOMY_LIMIT),
+            "dataFields": [],
+            "addressBooks": [],
+        }
+        for index in range(integrations)
+    ]
+    lists = [
+        {"name": marketing_list(index, number), "entity": "contact"}
+        for index in range(integrations)
+        for number in range(books)
+    ]
+    return {
+        "dotmailer": {"accounts": accounts},
+        "oro": {
+            "clients": [{"id": "bench", "secret": ORO_SECRET}],
+            "organizations": [{"name": "ACME"}],
+            "businessUnits": [{"name": "Main", "organization": "ACME"}],
+            "users": [{"username": "mkt.ops", "organization": "ACME", "enabled": True}],
+            "marketingLists": lists,
+            "integrations": [],
+        },
+    }
+
+
+# --- measuring --------------------------------------------------------------------------------
+
+
+@dataclass
+class Counts:
+    dotmailer: int = 0
+    oro: int = 0
+
+
+@dataclass
+class Figures:
+    rows: list[tuple[str, str, str]] = field(default_factory=list)  # measure, value, target
+
+    def add(self, measure: str, value: str, target: str = "") -> None:
+        self.rows.append((measure, value, target))
+
+    def table(self) -> str:
+        widths = [max(len(row[i]) for row in [("measure", "value", "target"), *self.rows])
+                  for i in range(3)]  # fmt: skip
+        lines = []
+        for row in [("measure", "value", "target"), tuple("-" * w for w in widths), *self.rows]:
+            lines.append(
+                "  ".join(
+                    cell.ljust(width) for cell, width in zip(row, widths, strict=True)
+                ).rstrip()
+            )
+        return "\n".join(lines)
+
+
+def _serve_world(
+    seed: dict[str, Any], latency_ms: float, data_dir: Path | None, conn: Connection
+) -> None:
+    """The sandbox: in memory (or persisted per request), behind a latency-adding server."""
+    if data_dir is None:
+        sandbox = Sandbox.in_memory(seed)
+    else:
+        seed_file = data_dir.parent / "seed.yaml"
+        seed_file.write_text(yaml.safe_dump(seed), encoding="utf-8")
+        sandbox = Sandbox.open(data_dir, seed_file)
+    server = SandboxServer(sandbox.apps, faults=Faults(latency_ms=latency_ms)).start()
+    conn.send(server.url)
+    while True:
+        command = conn.recv()
+        if command == "counts":
+            conn.send((sandbox.requests["dotmailer"], sandbox.requests["oro"]))
+        elif command == "windows":
+            conn.send(
+                {
+                    name: (account.rate_limit.windowSeconds, dict(account.window_log))
+                    for name, account in sandbox.dotmailer.accounts.items()
+                }
+            )
+        else:
+            server.stop()
+            conn.send("stopped")
+            return
+
+
+class World:
+    """The sandbox and its request counters.
+
+    By default it runs in a child process, so the tool's figures (wall time, CPU, RSS) are the
+    tool's: in one process the emulators' HTTP handling competes for the GIL with the client.
+    ``in_process`` runs it in a thread of this process instead.
+    """
+
+    def __init__(
+        self,
+        seed: dict[str, Any],
+        latency_ms: float,
+        data_dir: Path | None,
+        *,
+        in_process: bool = False,
+    ) -> None:
+        context = multiprocessing.get_context("fork")
+        self._conn, child = context.Pipe()
+        self._thread: threading.Thread | None = None
+        self._process: BaseProcess | None = None
+        args = (seed, latency_ms, data_dir, child)
+        if in_process:
+            self._thread = threading.Thread(target=_serve_world, args=args, daemon=True)
+            self._thread.start()
+        else:
+            self._process = context.Process(target=_serve_world, args=args, daemon=True)
+            self._process.start()
+        self.url: str = self._conn.recv()
+
+    def _ask(self, command: str) -> Any:
+        self._conn.send(command)
+        return self._conn.recv()
+
+    def counts(self) -> Counts:
+        dotmailer, oro = self._ask("counts")
+        return Counts(dotmailer, oro)
+
+    def since(self, before: Counts) -> Counts:
+        now = self.counts()
+        return Counts(now.dotmailer - before.dotmailer, now.oro - before.oro)
+
+    def windows(self) -> dict[str, tuple[int, dict[float, int]]]:
+        """Per account: the window length and the calls admitted per window start."""
+        result: dict[str, tuple[int, dict[float, int]]] = self._ask("windows")
+        return result
+
+    def stop(self) -> None:
+        self._ask("stop")
+        if self._process is not None:
+            self._process.join(timeout=10)
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def timed(call: Callable[[], Any]) -> tuple[Any, float]:
+    gc.collect()
+    started = time.perf_counter()
+    result = call()
+    return result, time.perf_counter() - started
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def plan_ops(session: Session) -> tuple[Plan, LiveWorld]:
+    return session.plan(PlanOptions())
+
+
+# --- naive refresh (the comparison, not the product) ------------------------------------------
+
+
+def naive_refresh(
+    world: LiveWorld, server_url: str, passwords: dict[str, str], workers: int
+) -> int:
+    """Read every object of ``world`` with its own GET; returns the number of requests sent.
+
+    Each integration's objects are read by one worker in turn (one account, one client), like
+    the product's refresh, ``workers`` integrations at a time. Requests go through the product's
+    retry and rate-limit policy (``Caller``, one ``RateLimiter`` per account): a generic provider
+    has to live with the same limits.
+    """
+    token = httpx.post(
+        f"{server_url}/oauth2-token",
+        json={
+            "grant_type": "client_credentials",
+            "client_id": "bench",
+            "client_secret": ORO_SECRET,
+        },
+    ).json()["access_token"]
+    oro_headers = {"Authorization": f"Bearer {token}", "Accept": "application/vnd.api+json"}
+    sent = 0
+    lock = threading.Lock()
+
+    def get(caller: Caller, path: str) -> httpx.Response:
+        nonlocal sent
+        response = caller.request("GET", path, idempotent=True)
+        with lock:
+            sent += 1
+        return response
+
+    with httpx.Client(base_url=server_url, headers=oro_headers) as oro_http:
+        oro = Caller(oro_http, service="oro")
+        for user in world.users:
+            get(oro, f"{ORO_API}/users/{user.id}")
+        for organization in world.organizations:
+            get(oro, f"{ORO_API}/organizations/{organization.id}")
+
+        def read(live: LiveIntegration) -> None:
+            user = username(int(live.name.rsplit("-", 1)[1]))
+            with httpx.Client(
+                base_url=server_url,
+                auth=(user, passwords[user]),
+                headers={"Accept": "application/json"},
+            ) as dm_http:
+                dm = Caller(dm_http, service="dotmailer")
+                info = get(dm, "/v2/account-info").json()
+                endpoint = next(
+                    p["value"] for p in info["properties"] if p["name"] == "ApiEndpoint"
+                )
+                base = endpoint.removeprefix(server_url).rstrip("/")
+                for _ in live.oro_fields:  # v2 has no GET of one data field: the list, each time
+                    get(dm, f"{base}/v2/data-fields")
+                for book in live.oro_books:
+                    get(dm, f"{base}/v2/address-books/{book.origin_id}")
+            if live.oro is not None:
+                get(oro, f"{ORO_API}/integrationchannels/{live.oro.id}")
+                get(oro, f"{ORO_API}/dotmailertransports/{live.oro.transport_id}")
+            for data_field in live.oro_fields:
+                get(oro, f"{ORO_API}/dotmailerdatafields/{data_field.id}")
+            for book in live.oro_books:
+                get(oro, f"{ORO_API}/dotmaileraddressbooks/{book.id}")
+                if book.marketing_list_id:
+                    get(oro, f"{ORO_API}/marketinglists/{book.marketing_list_id}")
+            for mapping in live.oro_mappings:
+                get(oro, f"{ORO_API}/dotmailerdatafieldmappings/{mapping.id}")
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(read, world.integrations))
+    return sent
+
+
+# --- local compute (no HTTP) -----------------------------------------------------------------
+
+
+def synthetic_world(desired: DesiredState) -> LiveWorld:
+    """The Oro lookups the estate needs and no integration yet: every object is a create."""
+    names = sorted({b.marketing_list for i in desired.integrations for b in i.address_books
+                    if b.marketing_list})  # fmt: skip
+    return LiveWorld(
+        users=(LiveUser("1", "mkt.ops", True, ("1",), ("1",)),),
+        organizations=(Organization("1", "ACME"),),
+        business_units=(BusinessUnit("1", "Main", "1"),),
+        marketing_lists=tuple(
+            MarketingList(str(n), name, "Oro\\Bundle\\ContactBundle\\Entity\\Contact")
+            for n, name in enumerate(names, start=1)
+        ),
+    )
+
+
+def local_compute(objects: int, data_fields: int, books: int) -> dict[str, float]:
+    """Seconds for load (validate) + build_plan + render x3 of an estate of ~``objects``."""
+    per = data_fields + books + 1
+    count = max(1, round(objects / per))
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        generate_estate(directory, integrations=count, data_fields=data_fields, books=books)
+        with environment({"BENCH_DOTMAILER_PASSWORD": PASSWORD}):
+            gc.collect()
+            t0 = time.perf_counter()
+            desired, diagnostics = load_desired_state(directory)
+            t1 = time.perf_counter()
+    assert not [d for d in diagnostics if d.severity == "error"], diagnostics[:3]
+    world = synthetic_world(desired)
+    t2 = time.perf_counter()
+    plan = build_plan(desired, world, Snapshot("bench", 0, {}), {}, PlanOptions())
+    t3 = time.perf_counter()
+    figures: dict[str, float] = {}
+    for fmt in ("text", "json", "markdown"):
+        started = time.perf_counter()
+        figures[fmt + " size"] = len(render(plan, fmt))
+        figures[fmt] = time.perf_counter() - started
+    t4 = time.perf_counter()
+    return {
+        "integrations": count,
+        "objects": sum(len(i.data_fields) + len(i.address_books) + 1 for i in desired.integrations)
+        + len(desired.mappings),
+        "ops": len(plan.ops),
+        "load": t1 - t0,
+        "compare": t3 - t2,
+        "render": t4 - t3,
+        **figures,
+    }
+
+
+# --- budget use -------------------------------------------------------------------------------
+
+
+def budget_use(
+    windows: dict[str, tuple[int, dict[float, int]]], since: float, limit: int
+) -> tuple[float, int]:
+    """Share of the per-account budget used in the windows where an account was throttled.
+
+    For each account, the windows strictly between its first and last window of the apply (the
+    ones the client had to wait through, start to end) should be used up: calls / limit.
+    Returns (use, windows counted).
+    """
+    used = 0
+    counted = 0
+    for step, log in windows.values():
+        seen = sorted(w for w in log if w + step > since)  # windows the apply ran in
+        if len(seen) < 3:
+            continue
+        first, last = seen[0], seen[-1]
+        interior = [first + step * k for k in range(1, round((last - first) / step))]
+        used += sum(min(log.get(w, 0), limit) for w in interior)
+        counted += len(interior)
+    return (used / (counted * limit) if counted else float("nan")), counted
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--integrations", type=int, default=200)
+    parser.add_argument("--latency-ms", type=float, default=25.0)
+    parser.add_argument("--data-fields", type=int, default=30)
+    parser.add_argument("--books", type=int, default=5)
+    parser.add_argument("--skip-apply", action="store_true")
+    parser.add_argument(
+        "--naive", action=argparse.BooleanOptionalAction, default=True,
+        help="also time the naive one-GET-per-object refresh (needs the apply)",
+    )  # fmt: skip
+    parser.add_argument("--apply-concurrency", type=int, default=32)
+    parser.add_argument(
+        "--rate", default="10/2",
+        help="tiered limit of the rate-bound accounts: CALLS/SECONDS (default 10/2)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--throttled", type=int, default=4,
+        help="extra integrations applied under --rate (0: skip that phase)",
+    )  # fmt: skip
+    parser.add_argument("--local-objects", type=int, default=10_000)
+    parser.add_argument("--persist", action="store_true", help="persist the world per request")
+    parser.add_argument(
+        "--in-process", action="store_true", help="run the sandbox in this process (a thread)"
+    )
+    args = parser.parse_args(argv)
+    calls, window = (int(part) for part in args.rate.split("/"))
+    n = args.integrations
+    figures = Figures()
+    figures.add("integrations", str(n))
+    figures.add(
+        "objects (fields + books + integrations)", str(n * (args.data_fields + args.books + 1))
+    )
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        config = root / "estate"
+        config.mkdir()
+        generate_estate(config, integrations=n, data_fields=args.data_fields, books=args.books)
+        seed = sandbox_seed(
+            integrations=n + args.throttled,
+            books=args.books,
+            calls=calls,
+            window_seconds=window,
+            throttled_from=n,
+        )
+        world = World(
+            seed,
+            args.latency_ms,
+            root / "sandbox" if args.persist else None,
+            in_process=args.in_process,
+        )
+        env = {
+            "BENCH_DOTMAILER_PASSWORD": PASSWORD,
+            "RECONCILER_ORO_URL": world.url,
+            "RECONCILER_ORO_CLIENT_ID": "bench",
+            "RECONCILER_ORO_CLIENT_SECRET": ORO_SECRET,
+            "RECONCILER_DOTMAILER_API_URL": world.url,
+            "RECONCILER_STATE": f"sqlite:///{root / 'state.db'}",
+        }
+        try:
+            with environment(env):
+                validation, seconds = timed(lambda: validate_config(config))
+                assert not validation.diagnostics, validation.diagnostics[:3]
+                figures.add("validate", f"{seconds:.2f} s")
+                run(args, config, world, figures)
+                if args.throttled and not args.skip_apply:
+                    throttled = root / "throttled"
+                    throttled.mkdir()
+                    generate_estate(
+                        throttled,
+                        integrations=args.throttled,
+                        data_fields=args.data_fields,
+                        books=args.books,
+                        first=n,
+                    )
+                    state = f"sqlite:///{root / 'throttled.db'}"
+                    with environment({"RECONCILER_STATE": state}):
+                        rate_bound_apply(args, throttled, world, figures, (calls, window))
+        finally:
+            world.stop()
+
+    local = local_compute(args.local_objects, args.data_fields, args.books)
+    total = local["load"] + local["compare"] + local["render"]
+    figures.add(
+        f"local compute, {local['objects']:.0f} objects: load+validate", f"{local['load']:.2f} s"
+    )
+    figures.add(f"  compare ({local['ops']:.0f} ops)", f"{local['compare']:.2f} s")
+    for fmt in ("text", "json", "markdown"):
+        figures.add(f"  render {fmt} ({local[fmt + ' size'] / 2**20:.1f} MiB)",
+                    f"{local[fmt]:.2f} s")  # fmt: skip
+    figures.add("  total", f"{total:.2f} s", "< 1.5 s")
+    figures.add("peak RSS, the tool's process", f"{peak_rss_mib():.0f} MiB", "< 250 MB")
+    if not args.in_process:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        figures.add("peak RSS, the sandbox's process", f"{children:.0f} MiB")
+    print(figures.table())
+    return 0
+
+
+def run(args: argparse.Namespace, config: Path, world: World, figures: Figures) -> None:
+    """Cold plan, apply, no-change plan and naive refresh of the main estate."""
+    n = args.integrations
+    wall_target = "< 5 s (200), < 10 s (1,000)"
+    with open_session(SessionOptions(config_path=config)) as session:
+        before = world.counts()
+        (plan, _), seconds = timed(lambda: plan_ops(session))
+        used = world.since(before)
+        figures.add("cold plan", f"{seconds:.2f} s ({len(plan.ops)} ops)", wall_target)
+        figures.add("  dotmailer requests", f"{used.dotmailer} ({used.dotmailer / n:.2f} each)",
+                    "≤ 3 per integration")  # fmt: skip
+        figures.add("  Oro requests", f"{used.oro}", "constant")
+    if args.skip_apply:
+        return
+    # The apply runs with --apply-concurrency (RECONCILER_CONCURRENCY, as a user would set it);
+    # the plans keep the default, so their figures are what a default run gets.
+    with (
+        environment({"RECONCILER_CONCURRENCY": str(args.apply_concurrency)}),
+        open_session(SessionOptions(config_path=config)) as session,
+    ):
+        (plan, live) = session.plan(PlanOptions())
+        before = world.counts()
+        result, seconds = timed(lambda: session.apply(plan, live))
+        used = world.since(before)
+        figures.add(
+            f"apply (concurrency {args.apply_concurrency})",
+            f"{seconds:.1f} s ({result.count('succeeded')} ok, {result.count('failed')} failed)",
+        )
+        figures.add("  dotmailer / Oro requests", f"{used.dotmailer} / {used.oro}")
+    with open_session(SessionOptions(config_path=config)) as session:
+        before = world.counts()
+        (plan, live), seconds = timed(lambda: plan_ops(session))
+        used = world.since(before)
+        figures.add("no-change plan", f"{seconds:.2f} s ({len(plan.ops)} ops)", wall_target)
+        figures.add("  dotmailer / Oro requests", f"{used.dotmailer} / {used.oro}")
+        if not args.naive:
+            return
+        workers = read_workers(session.desired.settings.concurrency)
+        passwords = {username(i): PASSWORD for i in range(n)}
+        sent, naive = timed(lambda: naive_refresh(live, world.url, passwords, workers))
+        figures.add("naive refresh (one GET per object)", f"{naive:.2f} s ({sent} requests)")
+        figures.add("  ratio naive / product plan", f"{naive / seconds:.1f}x")
+
+
+def rate_bound_apply(
+    args: argparse.Namespace,
+    config: Path,
+    world: World,
+    figures: Figures,
+    rate: tuple[int, int],
+) -> None:
+    """Apply a few integrations whose accounts allow fewer calls than the apply would make."""
+    calls, window = rate
+    with (
+        environment({"RECONCILER_CONCURRENCY": str(args.throttled)}),
+        open_session(SessionOptions(config_path=config)) as session,
+    ):
+        (plan, live) = session.plan(PlanOptions())
+        started_at = time.time()
+        result, seconds = timed(lambda: session.apply(plan, live))
+        stats = [c.limiter.stats() for c in session._dotmailer.values()]
+        use, windows = budget_use(world.windows(), started_at, calls)
+        figures.add(
+            f"rate-bound apply ({args.throttled} accounts at {calls} calls/{window} s)",
+            f"{seconds:.1f} s ({result.count('succeeded')} ok, {result.count('failed')} failed)",
+        )
+        figures.add("  limiter waits", str(sum(s.waits for s in stats)))
+        figures.add(f"  budget used in full windows ({windows})", f"{use:.0%}", "≥ 90 %")
+        figures.add("  429 answers", str(sum(s.rate_limited for s in stats)), "≤ 1 per account")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
