@@ -177,6 +177,7 @@ class Executor:
         results: list[OpResult] = []
         context = self._context(name)
         failed = False
+        owed = self._owe_sync(ops)
         for op in ops:
             if self._cancel.is_set():
                 results.append(self._result(op, SKIPPED, "interrupted"))
@@ -201,7 +202,19 @@ class Executor:
                 results.append(self._result(op, FAILED, f"unexpected {type(exc).__name__}: {exc}"))
                 continue
             results.append(self._result(op, OK, detail))
+            if owed is not None and isinstance(op, SyncOp):
+                self.store.journal_outcome(owed, "ok", None)
         return results
+
+    def _owe_sync(self, ops: Sequence[Op]) -> int | None:
+        """Journal, before an integration's first change, the sync its ops end with. An apply
+        killed after its last write and before that sync leaves nothing else pending; this
+        entry stays pending instead, and the next plan schedules the sync (compare._sync_ops)."""
+        sync = next((op for op in ops if isinstance(op, SyncOp)), None)
+        if sync is None or not self.schedule_syncs:
+            return None
+        intent = {"connector": sync.connector, "force": sync.force}
+        return self.store.journal_intent(self.run_id, sync.address, "sync.owed", intent)
 
     def _context(self, name: str) -> _IntegrationContext:
         live = self.world.integration(name)

@@ -129,6 +129,7 @@ class Session:
             config_path=str(self.options.config_path),
             git_sha=git_sha(self.options.config_path),
             created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            interrupted=[entry.address for entry in self.store.pending_journal()],
         )
         return plan, world
 

@@ -9,7 +9,7 @@ compared, so values Oro or dotmailer fill in on their own never make a perpetual
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,11 +87,13 @@ def build_plan(
     config_path: str = "",
     git_sha: str | None = None,
     created_at: str = "",
+    interrupted: Collection[str] = (),
 ) -> Plan:
     """The plan that takes ``live`` to ``desired``; raises ConfigError for plan problems.
 
     ``secret_fingerprints`` maps an integration address to ``{field: keyed fingerprint}`` of
-    the secret values the config references now.
+    the secret values the config references now. ``interrupted`` holds the addresses of the
+    journal entries an interrupted apply left pending (``StateStore.pending_journal``).
     """
     acc = _Acc()
     scope = set(options.integrations)
@@ -131,7 +133,7 @@ def build_plan(
         if i.name in changing and i.owner in owners
     ]
     ops = _dedupe(reads) + _order(acc.ops)
-    ops += _sync_ops(integrations, acc.ops, live)
+    ops += _sync_ops(integrations, acc.ops, live, interrupted)
     if options.refresh_only:
         ops = []
     return Plan(
@@ -780,22 +782,42 @@ def _changed_integrations(ops: Iterable[Op]) -> set[str]:
     }
 
 
-def _sync_ops(integrations: Sequence[Integration], ops: Sequence[Op], live: LiveWorld) -> list[Op]:
+def _sync_ops(
+    integrations: Sequence[Integration],
+    ops: Sequence[Op],
+    live: LiveWorld,
+    interrupted: Collection[str] = (),
+) -> list[Op]:
     """SPEC §4: a sync for each integration whose config changed; connector ``datafield`` with
-    force when only data fields changed, a full sync (forced when data fields changed too)."""
+    force when only data fields changed, a full sync (forced when data fields changed too).
+
+    An apply killed after its last write to an integration and before that integration's sync
+    leaves nothing to change but the sync: the next run adopts what was made and would never
+    schedule it. So an integration with journal entries left pending gets a full, forced sync
+    (what the interrupted run changed is unknown)."""
     changed = _changed_integrations(ops)
+    resumed = {
+        i.name
+        for i in integrations
+        if any(
+            a == address("integration", i.name)
+            or a.startswith(address("integration", i.name) + ".")
+            for a in interrupted
+        )
+    }
     kinds_of: dict[str, set[str]] = {}  # one pass, not one per integration (docs/performance.md)
     for op in ops:
         if op.integration is not None and op.is_change and not isinstance(op, ReadOp):
             kinds_of.setdefault(op.integration, set()).add(op.kind)
     result: list[Op] = []
     for integration in sorted(integrations, key=lambda i: i.name):
-        if integration.name not in changed or not integration.sync_on_change:
+        in_changed = integration.name in changed
+        if not (in_changed or integration.name in resumed) or not integration.sync_on_change:
             continue
         if not integration.enabled:
             continue
         kinds = kinds_of.get(integration.name, set())
-        fields_changed = "data_field" in kinds
+        fields_changed = "data_field" in kinds or not in_changed
         only_fields = kinds == {"data_field"}
         connector = "datafield" if only_fields else None
         result.append(
@@ -803,7 +825,7 @@ def _sync_ops(integrations: Sequence[Integration], ops: Sequence[Op], live: Live
                 address=address("sync", integration.name),
                 kind="sync",
                 integration=integration.name,
-                reason="config_changed",
+                reason="config_changed" if in_changed else "apply_interrupted",
                 after={"connector": connector, "force": fields_changed},
                 connector=connector,
                 force=fields_changed,

@@ -223,6 +223,7 @@ class Lab:
         mounts = [_Mount(self, app.name, app.prefixes) for app in self.sandbox.apps]
         self.server = SandboxServer(mounts).start()
         self.outputs: list[str] = []
+        self.env_overrides: dict[str, str] = {}  # e.g. a changed secret for the next runs
         self._runs = 0
 
     @property
@@ -234,6 +235,7 @@ class Lab:
             **os.environ,
             **run_environment(self.server.url, self.workdir),
             "RECONCILER_LOG_DIR": str(self.logs),
+            **self.env_overrides,
         }
 
     def reset(self) -> None:
@@ -308,6 +310,16 @@ class Lab:
     def census(self) -> Counter[tuple[str, ...]]:
         return census(self.sandbox)
 
+    def synced(self) -> list[str]:
+        """The integrations Oro holds a sync job for, sorted (each apply that changes an
+        integration ends by scheduling one, SPEC §4)."""
+        oro = self.sandbox.oro
+        assert oro is not None
+        tables = oro.tables
+        names = {cid: str(c["a"]["name"]) for cid, c in tables["integrationchannels"].items()}
+        jobs = tables["oro_message_queue_jobs"].values()
+        return sorted({names.get(job["channel"], "?") for job in jobs})
+
     def state(self) -> SqliteStore:
         return SqliteStore(self.state_path)
 
@@ -325,10 +337,12 @@ class Lab:
         TALLY.add(self.scenario, converged=1)
 
 
-def scan_for_secrets(texts: list[str], root: Path) -> list[str]:
+def scan_for_secrets(
+    texts: list[str], root: Path, extra: Mapping[str, str] | None = None
+) -> list[str]:
     """Where a secret value of the run appears: in an output, or in any file under ``root``."""
     found = []
-    for name, value in sorted(SECRETS.items()):
+    for name, value in sorted({**SECRETS, **(extra or {})}.items()):
         found += [f"{name} in output {i}" for i, text in enumerate(texts) if value in text]
         found += [
             f"{name} in {path.relative_to(root)}"

@@ -61,6 +61,7 @@ def test_commit_then_drop_on_every_create(lab: Lab) -> None:
         ("dotmailer.create", "unknown", found): 17,
         ("oro.create", "unknown", found): 34,
         ("oro.sync", "ok", None): 3,
+        ("sync.owed", "ok", None): 3,
     }
     assert drops == 17 + 34
     lab.server.set_faults(Faults())
