@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 import yaml
 
@@ -41,14 +42,14 @@ def fast_seed() -> dict[str, Any]:
     return seed
 
 
-def run_environment(server_url: str, workdir: Path) -> dict[str, str]:
+def run_environment(server_url: str, workdir: Path, state_url: str | None = None) -> dict[str, str]:
     """The variables a user would set to point the tool at the sandbox, secrets included."""
     return {
         **SECRETS,
         "RECONCILER_ORO_URL": server_url,
         "RECONCILER_ORO_CLIENT_ID": "ci",
         "RECONCILER_DOTMAILER_API_URL": server_url,
-        "RECONCILER_STATE": f"sqlite:///{workdir / 'state.db'}",
+        "RECONCILER_STATE": state_url or f"sqlite:///{workdir / 'state.db'}",
     }
 
 
@@ -101,6 +102,42 @@ class World:
     workdir: Path
     env: dict[str, str]
     outputs: list[str] = field(default_factory=list)
+
+    @property
+    def state_url(self) -> str:
+        return self.env["RECONCILER_STATE"]
+
+    def forget_state(self) -> None:
+        """Lose the state entirely (a deleted file, a dropped schema)."""
+        if self.state_url.startswith("sqlite:///"):
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.state_url.removeprefix('sqlite:///')}{suffix}").unlink(missing_ok=True)
+            return
+        url, _, schema = self.state_url.partition("?schema=")
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+    def state_bytes(self) -> bytes:
+        """Everything the state holds, as bytes to scan (the file, or every row as JSON)."""
+        if self.state_url.startswith("sqlite:///"):
+            path = self.state_url.removeprefix("sqlite:///")
+            return b"".join(
+                Path(f"{path}{suffix}").read_bytes()
+                for suffix in ("", "-wal")
+                if Path(f"{path}{suffix}").exists()
+            )
+        url, _, schema = self.state_url.partition("?schema=")
+        chunks = []
+        with psycopg.connect(url) as conn:
+            tables = conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                (schema,),
+            ).fetchall()
+            for (table,) in tables:
+                rows = conn.execute(f'SELECT row_to_json(t)::text FROM "{schema}"."{table}" t')
+                chunks += [row[0].encode() for row in rows]
+        assert chunks, f"no state rows in schema {schema}"
+        return b"\n".join(chunks)
 
     def cli(self, *args: str, capsys: pytest.CaptureFixture[str]) -> Run:
         code = main(list(args))

@@ -170,8 +170,7 @@ def _reset(world: World, initial: bytes) -> None:
     assert data is not None
     (data / "world.json.new").write_bytes(initial)
     os.replace(data / "world.json.new", data / "world.json")
-    for suffix in ("", "-wal", "-shm"):
-        (world.workdir / f"state.db{suffix}").unlink(missing_ok=True)
+    world.forget_state()
 
 
 def test_ctrl_c_mid_apply_exits_130_and_the_next_run_finishes(

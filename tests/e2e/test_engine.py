@@ -167,7 +167,7 @@ def test_adopts_objects_that_exist_but_are_not_in_state(
 ) -> None:
     converge(world, capsys)
     # Lose the state: everything live is still there, so the next plan adopts, never creates.
-    os.remove(world.workdir / "state.db")
+    world.forget_state()
     planned = world.cli("plan", str(world.config), capsys=capsys)
     assert "0 to create" in planned.out
     assert "25 to adopt" in planned.out
@@ -225,12 +225,14 @@ def test_secret_values_appear_in_no_output_or_file(
     world.cli("state", "list", capsys=capsys)
     files = [p for p in world.workdir.rglob("*") if p.is_file()]
     files += [p for p in Path(os.environ["RECONCILER_LOG_DIR"]).rglob("*") if p.is_file()]
-    assert any(p.name == "state.db" for p in files)
+    assert any(p.name == "plan.json" for p in files)
+    state = world.state_bytes()
     for value in SECRETS.values():
         for text in world.outputs:
             assert value not in text
         for path in files:
             assert value.encode() not in path.read_bytes(), path
+        assert value.encode() not in state
 
 
 def test_state_import_binds_a_differently_named_live_book(

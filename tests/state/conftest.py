@@ -4,35 +4,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
+from pgtools import PG_ADMIN_URL, fresh_schema_url, needs_postgres
 
 from reconciler.state.postgres import PostgresStore
 from reconciler.state.sqlite import SqliteStore
 
 Store = SqliteStore | PostgresStore
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-def _postgres_problem() -> str | None:
-    try:
-        with psycopg.connect(PG_ADMIN_URL, connect_timeout=2):
-            return None
-    except psycopg.Error as exc:
-        return str(exc).strip().splitlines()[0]
-
-
-_PG_PROBLEM = _postgres_problem()
-needs_postgres = pytest.mark.skipif(
-    _PG_PROBLEM is not None,
-    reason=f"PostgreSQL at {PG_ADMIN_URL} is unreachable: {_PG_PROBLEM}",
-)
+__all__ = ["PG_ADMIN_URL", "Backend", "needs_postgres"]
 
 
 @dataclass
@@ -54,12 +38,8 @@ class Backend:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh schema per test, dropped afterwards."""
-    if _PG_PROBLEM is not None:
-        pytest.skip(f"PostgreSQL at {PG_ADMIN_URL} is unreachable: {_PG_PROBLEM}")
-    schema = f"t_{uuid.uuid4().hex}"
-    yield f"{PG_ADMIN_URL}?schema={schema}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    with fresh_schema_url() as url:
+        yield url
 
 
 def _sqlite_backend(tmp_path: Path) -> Backend:
