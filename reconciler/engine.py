@@ -26,7 +26,7 @@ from reconciler.config import load_desired_state
 from reconciler.config.secrets import resolve_secret
 from reconciler.errors import ConfigError, StalePlanError
 from reconciler.model import DesiredState, Integration, LiveWorld
-from reconciler.plan.compare import PlanOptions, build_plan
+from reconciler.plan.compare import PlanOptions, build_plan, in_integration
 from reconciler.plan.ops import (
     Plan,
     ReplaceOp,
@@ -159,7 +159,10 @@ class Session:
     ) -> ApplyResult:
         refuse_gated(plan)
         snapshot = self.store.read()
+        scope = self.options.integrations
         for entry in self.store.pending_journal():
+            if scope and not any(in_integration(entry.address, name) for name in scope):
+                continue  # another integration's: left for its own next plan (an owed sync)
             # An earlier apply stopped between a call and its outcome; the refresh this plan
             # was made from has read the live lists, so what was made is adopted, not redone.
             self.store.resolve_journal([entry.id], "superseded by refresh")

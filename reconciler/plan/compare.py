@@ -782,6 +782,13 @@ def _changed_integrations(ops: Iterable[Op]) -> set[str]:
     }
 
 
+def in_integration(object_address: str, name: str) -> bool:
+    """True for the integration's own address and every address under it (its fields, books,
+    mappings and sync), never for another integration whose name starts the same."""
+    own = address("integration", name)
+    return object_address == own or object_address.startswith(own + ".")
+
+
 def _sync_ops(
     integrations: Sequence[Integration],
     ops: Sequence[Op],
@@ -796,15 +803,7 @@ def _sync_ops(
     schedule it. So an integration with journal entries left pending gets a full, forced sync
     (what the interrupted run changed is unknown)."""
     changed = _changed_integrations(ops)
-    resumed = {
-        i.name
-        for i in integrations
-        if any(
-            a == address("integration", i.name)
-            or a.startswith(address("integration", i.name) + ".")
-            for a in interrupted
-        )
-    }
+    resumed = {i.name for i in integrations if any(in_integration(a, i.name) for a in interrupted)}
     kinds_of: dict[str, set[str]] = {}  # one pass, not one per integration (docs/performance.md)
     for op in ops:
         if op.integration is not None and op.is_change and not isinstance(op, ReadOp):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from test_compare import FP, converged_live, converged_state, desired, integration, world
 
 from reconciler.model import DataField
-from reconciler.plan.compare import PlanOptions, build_plan
+from reconciler.plan.compare import PlanOptions, build_plan, in_integration
 from reconciler.plan.ops import SyncOp
 
 
@@ -59,3 +59,17 @@ def test_a_config_change_keeps_its_own_sync() -> None:
     notes = (DataField("LOYALTY", "String", "Private", "bronze", "tier"),)
     [sync] = _plan(["integration.emea.sync"], data_fields=notes)
     assert (sync.reason, sync.connector, sync.force) == ("config_changed", "datafield", True)
+
+
+def test_in_integration_covers_its_own_addresses_only() -> None:
+    assert [
+        in_integration(a, "emea")
+        for a in (
+            "integration.emea",
+            "integration.emea.sync",
+            'integration.emea.address_book["Leads EMEA"]',
+            "integration.emea-2",
+            "integration.emea-2.sync",
+            "owner.emea",
+        )
+    ] == [True, True, True, False, False, False]

@@ -168,11 +168,13 @@ class JournaledCalls:
 
 @dataclass
 class KillPoint:
-    """kill -9 the run at its ``index``-th journaled call: ``before`` the emulator sees it (the
-    request never arrives) or ``after`` the emulator committed it (the answer never arrives)."""
+    """kill -9 the run at its ``index``-th journaled call (or, with ``only``, its ``index``-th
+    request of that "METHOD /path"): ``before`` the emulator sees it (the request never
+    arrives) or ``after`` the emulator committed it (the answer never arrives)."""
 
     index: int
     moment: str  # "before" | "after"
+    only: str | None = None
 
 
 class _Killed(Exception):
@@ -268,7 +270,10 @@ class Lab:
 
     @contextmanager
     def _kill_at(self, kill: KillPoint) -> Iterator[Callable[[int], None]]:
-        journaled = JournaledCalls(self.integrations)
+        journaled: Callable[[Request], bool] = JournaledCalls(self.integrations)
+        if kill.only is not None:
+            only = kill.only
+            journaled = lambda request: f"{request.method} {request.path}" == only  # noqa: E731
         known = threading.Event()
         target: dict[str, int] = {}
         seen = {"calls": 0}

@@ -102,3 +102,35 @@ def test_kill_9_at_every_journaled_call_then_a_rerun_converges(
             shares = [points[i :: len(labs)] for i in range(len(labs))]
             failures = [f for result in pool.map(lane, labs, shares) for f in result]
         assert failures == []
+
+
+def test_a_scoped_apply_after_a_kill_leaves_another_integrations_resume_to_it(lab: Lab) -> None:
+    """Killed before its last sync reached Oro, the apply owes one integration its sync. An
+    apply of another integration (--integration) must not settle that debt for it."""
+    lab.scenario = SCENARIO
+    kill = KillPoint(3, "before", only="POST /admin/api/integrationsyncs")
+    assert lab.run(*APPLY, kill=kill).code == -9
+    TALLY.add(SCENARIO, faults=1)
+    store = lab.state()
+    try:
+        [owed] = [e.address for e in store.pending_journal() if e.step == "sync.owed"]
+    finally:
+        store.close()
+    [unsynced] = sorted({"amer", "apac", "emea"} - set(lab.synced()))
+    assert owed == f"integration.{unsynced}.sync"
+    other = "amer" if unsynced != "amer" else "apac"
+    yaml = lab.config / f"{other}.yaml"
+    text = yaml.read_text(encoding="utf-8")
+    yaml.write_text(
+        text.replace("  dataFields:\n", "  dataFields:\n    - {name: EXTRA, type: String}\n", 1),
+        encoding="utf-8",
+    )
+    scoped = lab.run(*APPLY, "--integration", other)
+    assert scoped.code == 0, scoped.err
+    plan = lab.run("plan", "integrations", "--detailed-exitcode", "--integration", unsynced)
+    assert plan.code == 2, plan.out
+    assert f"> integration.{unsynced}.sync  # (apply interrupted)" in plan.out
+    resumed = lab.run(*APPLY)
+    assert resumed.code == 0, resumed.err
+    lab.converged()
+    assert lab.synced() == ["amer", "apac", "emea"]
