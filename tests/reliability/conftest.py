@@ -28,7 +28,7 @@ def open_lab(root: Path, launcher: Launcher, scenario: str) -> Iterator[Lab]:
         yield lab
     finally:
         lab.close()
-        found = scan_for_secrets(lab.outputs, root)
+        found = scan_for_secrets(lab.outputs, root, lab.env_overrides)
         TALLY.add(lab.scenario, secrets=len(found))
         assert found == []
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import traceback
 
 from reconciler.cli import main
 
@@ -35,6 +36,8 @@ def _child(job: dict[str, object]) -> None:
     code = 1
     try:
         code = main([str(a) for a in job["args"]])  # type: ignore[attr-defined]
+    except BaseException:  # --debug re-raises: print it as the interpreter would, exit 1
+        traceback.print_exc()
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
