@@ -115,6 +115,10 @@ class _QuietServer(ThreadingHTTPServer):
     """A client that hangs up (a killed apply, a client timeout) is normal here, not news."""
 
     daemon_threads = True
+    # socketserver's default backlog of 5 drops the SYNs of a burst of new connections (a
+    # refresh opens one per dotmailer account, 32 at once), and each dropped one waits for the
+    # client's 1 s SYN retransmit (benchmarks/scale.py).
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
