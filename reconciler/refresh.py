@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from reconciler.model import (
     BusinessUnit,
@@ -85,7 +85,11 @@ def refresh(
         mappings = pool.submit(oro.list_mappings)
         remote = _read_dotmailer(wanted, dotmailer_for, workers)
         oro_channels = {c.name: c for c in channels.result()}
-        all_fields, all_books, all_mappings = fields.result(), books.result(), mappings.result()
+        # Grouped once by channel: a scan of every list per integration was O(N^2) (30 million
+        # comparisons for 1,000 integrations; docs/performance.md).
+        fields_of = _by_channel(fields.result())
+        books_of = _by_channel(books.result())
+        mappings_of = _by_channel(mappings.result())
         live = []
         names = {i.name for i in wanted} | (set(oro_channels) if not scope else set())
         for name in sorted(names):
@@ -98,9 +102,9 @@ def refresh(
                     oro=channel,
                     remote_fields=fields_read,
                     remote_books=books_read,
-                    oro_fields=tuple(f for f in all_fields if f.channel_id == channel_id),
-                    oro_books=tuple(b for b in all_books if b.channel_id == channel_id),
-                    oro_mappings=tuple(m for m in all_mappings if m.channel_id == channel_id),
+                    oro_fields=fields_of.get(channel_id, ()),
+                    oro_books=books_of.get(channel_id, ()),
+                    oro_mappings=mappings_of.get(channel_id, ()),
                 )
             )
         return LiveWorld(
@@ -110,6 +114,22 @@ def refresh(
             marketing_lists=tuple(lists.result()),
             integrations=tuple(live),
         )
+
+
+class _OfChannel(Protocol):
+    @property
+    def channel_id(self) -> str: ...
+
+
+_T = TypeVar("_T", bound=_OfChannel)
+
+
+def _by_channel(items: Sequence[_T]) -> dict[str | None, tuple[_T, ...]]:
+    """Items per channel id, each group in list order."""
+    groups: dict[str | None, list[_T]] = {}
+    for item in items:
+        groups.setdefault(item.channel_id, []).append(item)
+    return {key: tuple(group) for key, group in groups.items()}
 
 
 def _read_dotmailer(
