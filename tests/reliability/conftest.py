@@ -41,7 +41,7 @@ def lab(tmp_path: Path, launchers: list[Launcher], request: pytest.FixtureReques
 
 def scenario_of(request: pytest.FixtureRequest) -> str:
     """The tally's row: the test module's name without 'test_'."""
-    return request.module.__name__.removeprefix("test_")
+    return str(request.module.__name__).removeprefix("test_")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

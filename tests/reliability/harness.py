@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from e2e.sandbox_env import EXAMPLES, SECRETS, census, duplicates, fast_seed, run_environment
 
@@ -313,12 +314,13 @@ class Lab:
     # -- what the remote side and the state hold ---------------------------------------------
 
     def census(self) -> Counter[tuple[str, ...]]:
-        return census(self.sandbox)
+        counts: Counter[tuple[str, ...]] = census(self.sandbox)
+        return counts
 
     def synced(self) -> list[str]:
         """The integrations Oro holds a sync job for, sorted (each apply that changes an
         integration ends by scheduling one, SPEC §4)."""
-        oro = self.sandbox.oro
+        oro: Any = self.sandbox.oro
         assert oro is not None
         tables = oro.tables
         names = {cid: str(c["a"]["name"]) for cid, c in tables["integrationchannels"].items()}

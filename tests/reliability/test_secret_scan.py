@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from e2e.sandbox_env import SECRETS
-from harness import Lab, scan_for_secrets
+from harness import TALLY, Lab, scan_for_secrets
 
 from reconciler.sandbox.dotmailer import password_digest
 
@@ -57,6 +57,7 @@ def test_every_output_and_file_of_a_busy_session_is_free_of_secrets(lab: Lab) ->
     # Remote failures: the messages name method and URL, never credentials, even with --debug.
     lab.env_overrides["DOTMAILER_AMER_PASSWORD"] = "a-wrong-amer-password-7"
     refused = lab.run("apply", "integrations", "--auto-approve")
+    TALLY.add(lab.scenario, faults=1)
     assert (refused.code, refused.out) == (4, ""), refused.err
     assert refused.err.startswith("error: dotmailer: credentials refused: GET http://127.0.0.1:")
     debug = lab.run("--debug", "plan", "integrations")
@@ -71,5 +72,6 @@ def test_every_output_and_file_of_a_busy_session_is_free_of_secrets(lab: Lab) ->
         encoding="utf-8",
     )
     literal = lab.run("plan", "integrations")
+    TALLY.add(lab.scenario, faults=1)
     assert literal.code == 3
     emea.unlink()  # the config now holds a secret value on purpose; it is not the tool's output

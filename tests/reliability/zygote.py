@@ -15,13 +15,9 @@ import sys
 import traceback
 
 from reconciler.cli import main
+from reconciler.providers._http import tls_context
 
-try:  # warm the process-wide TLS context the clients share, as imports are warmed
-    from reconciler.providers._http import tls_context  # type: ignore[attr-defined]
-
-    tls_context()
-except ImportError:  # pragma: no cover - older clients build one per client
-    pass
+tls_context()  # the process-wide TLS context the clients share, warmed as the imports are
 
 
 def _child(job: dict[str, object]) -> None:
