@@ -194,7 +194,8 @@ class _Mount:
         self.prefixes = prefixes
 
     def handle(self, request: Request) -> Response:
-        self._lab.requests += 1
+        with self._lab.counting:
+            self._lab.requests += 1
         before = self._lab.wrap
         if before is not None:
             answer = before(request)
@@ -221,7 +222,8 @@ class Lab:
             directory.mkdir(parents=True)
         shutil.copytree(EXAMPLES, self.config)
         self.sandbox = Sandbox.in_memory(fast_seed())
-        self.requests = 0
+        self.requests = 0  # requests that reached an emulator
+        self.counting = threading.Lock()
         self.wrap: Callable[[Request], Response | None] | None = None
         mounts = [_Mount(self, app.name, app.prefixes) for app in self.sandbox.apps]
         self.server = SandboxServer(mounts).start()
