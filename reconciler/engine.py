@@ -11,7 +11,7 @@ import json
 import os
 import subprocess
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -365,6 +365,7 @@ def write_plan_file(path: Path, plan: Plan, options: PlanOptions) -> None:
         },
         "digest": plan_digest(plan),
     }
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -394,15 +395,35 @@ def read_plan_file(path: Path) -> tuple[Plan, PlanOptions]:
     return plan, options
 
 
-def check_not_stale(saved: Plan, fresh: Plan, snapshot_lineage: str, snapshot_serial: int) -> None:
-    """SPEC §4: ``apply FILE`` refuses a stale plan and says what moved."""
+def check_not_stale(
+    saved: Plan,
+    fresh: Plan,
+    snapshot_lineage: str,
+    snapshot_serial: int,
+    moved_scopes: Sequence[str] = (),
+) -> None:
+    """SPEC §4: ``apply FILE`` refuses a stale plan and says what moved.
+
+    A state write by another team on an integration this plan does not touch does not make it
+    stale (plan-apply-anchors.md §3 complaint 9): only the scopes written since the plan's
+    serial that overlap its integrations count. ``moved_scopes`` is
+    ``StateStore.scopes_written_since(saved.state_serial)``."""
     moved: list[str] = []
     if saved.config_digest != fresh.config_digest:
         moved.append("the configuration changed since the plan was made")
+    touched = set(saved.integrations) | {op.integration for op in saved.ops if op.integration}
+    relevant = [
+        scope
+        for scope in moved_scopes
+        if scope == WHOLE_CONFIG or scope.removeprefix("integration:") in touched
+    ]
     if saved.state_lineage and saved.state_lineage != snapshot_lineage:
         moved.append(f"the state is another lineage ({snapshot_lineage})")
-    elif saved.state_serial != snapshot_serial:
-        moved.append(f"the state moved from serial {saved.state_serial} to {snapshot_serial}")
+    elif saved.state_serial != snapshot_serial and (relevant or not moved_scopes):
+        scopes = f" ({', '.join(relevant)})" if relevant else ""
+        moved.append(
+            f"the state moved from serial {saved.state_serial} to {snapshot_serial}{scopes}"
+        )
     old = {op.address: op for op in saved.ops}
     new = {op.address: op for op in fresh.ops}
     for where in sorted(set(old) | set(new)):

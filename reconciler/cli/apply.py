@@ -97,7 +97,13 @@ def command(
                 options = saved_options
                 fresh, world = session.plan(options)
                 snapshot = session.store.read()
-                check_not_stale(saved, fresh, snapshot.lineage, snapshot.serial)
+                check_not_stale(
+                    saved,
+                    fresh,
+                    snapshot.lineage,
+                    snapshot.serial,
+                    session.store.scopes_written_since(saved.state_serial),
+                )
                 plan = saved
             else:
                 options = plan_options(

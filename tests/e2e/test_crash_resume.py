@@ -1,8 +1,9 @@
 """kill -9 at every remote write of an apply, then a re-run converges with no duplicate.
 
-The sandbox server's hooks kill the apply process either just before a write reaches the
-emulator (the intent is journaled, the call never made) or just after the emulator committed
-it (the change is made, the client never hears back: the hard case). The next apply must adopt
+The sandbox server's hooks kill the apply process either while a write is in flight (the
+intent is journaled; the request is on its way) or just after the emulator committed it (the
+change is made, the client never hears back: the hard case). tests/reliability/ adds a moment
+where the request is dropped before the emulator sees it. The next apply must adopt
 what exists and create the rest, never twice.
 """
 

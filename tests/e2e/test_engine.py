@@ -15,15 +15,23 @@ from reconciler.cli import main
 EMEA = ("apiuser-emea@apiconnector.com", "sandbox-emea-pw")
 
 
+def endpoint(world: World, account: tuple[str, str] = EMEA) -> str:
+    """The account's region base URL, discovered as the client does (account-info on r1)."""
+    response = httpx.get(f"{world.server.url}/v2/account-info", auth=account)
+    response.raise_for_status()
+    properties = {p["name"]: p["value"] for p in response.json()["properties"]}
+    return str(properties["ApiEndpoint"]).rstrip("/")
+
+
 def dm_books(world: World, account: tuple[str, str] = EMEA) -> list[dict[str, object]]:
-    response = httpx.get(f"{world.server.url}/v2/address-books", auth=account)
+    response = httpx.get(f"{endpoint(world, account)}/v2/address-books", auth=account)
     response.raise_for_status()
     books: list[dict[str, object]] = response.json()
     return [b for b in books if b["name"] not in ("All Contacts", "Test")]
 
 
 def dm_fields(world: World, account: tuple[str, str] = EMEA) -> list[dict[str, object]]:
-    response = httpx.get(f"{world.server.url}/v2/data-fields", auth=account)
+    response = httpx.get(f"{endpoint(world, account)}/v2/data-fields", auth=account)
     response.raise_for_status()
     fields: list[dict[str, object]] = response.json()
     return fields
@@ -292,3 +300,37 @@ def test_sync_wait_polls_the_job_and_fails_on_a_failed_job(
         64,
         f"error: no integration named 'nope' in {world.config}\n",
     )
+
+
+def test_a_saved_plan_survives_another_teams_apply_on_another_integration(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    converge(world, capsys)
+    amer = ("apiuser-amer@apiconnector.com", "sandbox-amer-pw")
+    for account, name in ((EMEA, "Newsletter EMEA"), (amer, "Newsletter AMER")):
+        book = next(b for b in dm_books(world, account) if b["name"] == name)
+        visibility = "Public" if book["visibility"] == "Private" else "Private"
+        response = httpx.put(
+            f"{endpoint(world, account)}/v2/address-books/{book['id']}",
+            json={"name": name, "visibility": visibility},
+            auth=account,
+        )
+        response.raise_for_status()
+    saved = world.cli(
+        "plan",
+        str(world.config),
+        "--integration",
+        "emea",
+        "--out",
+        "reviewed/emea.json",
+        capsys=capsys,
+    )
+    assert saved.code == 0, saved.err
+    other = world.cli(
+        "apply", str(world.config), "--integration", "amer", "--auto-approve", capsys=capsys
+    )
+    assert other.code == 0, other.err
+    applied = world.cli("apply", "reviewed/emea.json", capsys=capsys)
+    assert applied.code == 0, applied.err
+    again = world.cli("plan", str(world.config), "--detailed-exitcode", capsys=capsys)
+    assert again.code == 0, again.out
