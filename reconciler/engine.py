@@ -166,6 +166,12 @@ class Session:
             # An earlier apply stopped between a call and its outcome; the refresh this plan
             # was made from has read the live lists, so what was made is adopted, not redone.
             self.store.resolve_journal([entry.id], "superseded by refresh")
+        if not scope:
+            # We hold the whole-config lock, so a run still marked running is one that died
+            # (kill -9, a lost CI runner): close it in the run log.
+            for run in self.store.runs(limit=100):
+                if run.status is None:
+                    self.store.end_run(run.id, "abandoned", {})
         run_id = self.store.begin_run(
             "apply",
             user=current_user(),

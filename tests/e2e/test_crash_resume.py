@@ -147,6 +147,8 @@ def test_kill_9_at_every_write_then_rerun_converges_without_duplicates(
         killed += 1
         resumed = world.cli("apply", str(config), "--auto-approve", capsys=capsys)
         assert resumed.code == 0, resumed.out + resumed.err
+        runs = world.cli("state", "runs", "--format", "json", capsys=capsys)
+        assert [r["status"] for r in json.loads(runs.out)][:2] == ["ok", "abandoned"]
         plan = world.cli("plan", str(config), "--detailed-exitcode", capsys=capsys)
         assert (plan.code, plan.out) == (0, "No changes. Live systems match the configuration.\n")
         counts = _assert_no_duplicates(world)
