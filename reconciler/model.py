@@ -22,6 +22,27 @@ VISIBILITIES: tuple[Visibility, ...] = ("Private", "Public")
 
 # dotdigital-api-v2.md §7: fields every account has; they may be mapped, never declared.
 BUILTIN_DATA_FIELDS: tuple[str, ...] = ("FIRSTNAME", "FULLNAME", "GENDER", "LASTNAME", "POSTCODE")
+# dotdigital-api-v2.md §3: names dotmailer refuses for a data field (compared case-insensitively).
+RESTRICTED_DATA_FIELDS: frozenset[str] = frozenset(
+    {
+        "account",
+        "campaign",
+        "campaignid",
+        "contact",
+        "contact_api_id",
+        "contactid",
+        "email",
+        "hcontactid",
+        "hemail",
+        "hemail256",
+        "id",
+        "messagecontent",
+        "mobilenumberid",
+        "notes",
+        "unsubscribed",
+        "uniquecontactid",
+    }
+)
 # dotdigital-api-v2.md §7: books every account has; they can be neither declared nor written.
 BUILTIN_ADDRESS_BOOKS: tuple[str, ...] = ("All Contacts", "Test")
 

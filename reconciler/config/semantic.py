@@ -21,30 +21,10 @@ from reconciler.model import (
     BUILTIN_ADDRESS_BOOKS,
     BUILTIN_DATA_FIELDS,
     DATA_FIELD_TYPES,
+    RESTRICTED_DATA_FIELDS,
     DataFieldType,
 )
 
-# dotdigital-api-v2.md §3: names dotmailer reserves for data fields (compared case-insensitively).
-RESTRICTED_DATA_FIELDS: frozenset[str] = frozenset(
-    {
-        "account",
-        "campaign",
-        "campaignid",
-        "contact",
-        "contact_api_id",
-        "contactid",
-        "email",
-        "hcontactid",
-        "hemail",
-        "hemail256",
-        "id",
-        "messagecontent",
-        "mobilenumberid",
-        "notes",
-        "unsubscribed",
-        "uniquecontactid",
-    }
-)
 # oro-dotmailer-bundle.md rule 1: a mapped name becomes an SQL alias in Oro's export query.
 SQL_SAFE_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 # SPEC §2.2: a date, or an ISO date-time to the second (what Oro sends: Y-m-d\TH:i:s).

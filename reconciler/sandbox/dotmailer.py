@@ -43,6 +43,7 @@ from email.policy import HTTP
 from typing import Any
 from urllib.parse import unquote
 
+from reconciler.model import RESTRICTED_DATA_FIELDS
 from reconciler.sandbox.core import Request, Response
 
 Clock = Callable[[], float]
@@ -55,26 +56,6 @@ BUILTIN_BOOKS: tuple[tuple[int, str], ...] = ((1, "All Contacts"), (2, "Test"))
 FIELD_TYPES = ("String", "Numeric", "Date", "Boolean")
 VISIBILITIES = ("Private", "Public")
 # dotdigital-api-v2.md §3: restricted data-field names.
-RESTRICTED_FIELD_NAMES = frozenset(
-    [
-        "account",
-        "campaign",
-        "campaignid",
-        "contact",
-        "contact_api_id",
-        "contactid",
-        "email",
-        "hcontactid",
-        "hemail",
-        "hemail256",
-        "id",
-        "messagecontent",
-        "mobilenumberid",
-        "notes",
-        "unsubscribed",
-        "uniquecontactid",
-    ]
-)
 MERGE_OPTIONS = {
     "overwrite": "Overwrite",
     "0": "Overwrite",
@@ -343,7 +324,7 @@ def _check_data_field(body: Mapping[str, Any], account: Account) -> dict[str, An
     name = keys.get("name")
     if not isinstance(name, str) or not _FIELD_NAME.match(name):
         return _field_invalid("The data field name is not valid.")
-    if name.lower() in RESTRICTED_FIELD_NAMES:
+    if name.lower() in RESTRICTED_DATA_FIELDS:
         return _field_invalid("The data field name is reserved.")
     type_ = _enum(keys.get("type"), FIELD_TYPES)
     if type_ is None:
