@@ -10,7 +10,13 @@ from typing import Any
 import click
 
 from reconciler.apply import FAILED, SKIPPED, ApplyResult, OpResult
-from reconciler.cli.common import is_tty, make_session_options, progress, session_options
+from reconciler.cli.common import (
+    decision_options,
+    is_tty,
+    make_session_options,
+    progress,
+    session_options,
+)
 from reconciler.cli.plan import plan_options
 from reconciler.engine import PLAN_FILE_KIND, check_not_stale, open_session, read_plan_file
 from reconciler.errors import EXIT_APPLY_PARTIAL, EXIT_OK, UsageError
@@ -53,17 +59,7 @@ def _echo_result(result: OpResult) -> None:
 @click.command("apply")
 @click.argument("target", type=click.Path(exists=True, path_type=Path), default=".")
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
-@click.option(
-    "--allow-replace",
-    multiple=True,
-    metavar="NAME",
-    help="Allow replacing this data field (repeatable).",
-)
-@click.option(
-    "--allow-empty",
-    is_flag=True,
-    help="Allow deleting everything an integration held when its desired set is empty.",
-)
+@decision_options
 @click.option("--no-sync", is_flag=True, help="Do not schedule Oro syncs after the apply.")
 @click.option(
     "--format",

@@ -52,6 +52,33 @@ def session_options(func: F) -> F:
     return func
 
 
+def decision_options(func: F) -> F:
+    """--allow-replace and --allow-empty: the decisions a plan may need (plan and apply)."""
+    func = click.option(
+        "--allow-empty",
+        is_flag=True,
+        help="Allow deleting everything an integration held when its desired set is empty.",
+    )(func)
+    return click.option(
+        "--allow-replace",
+        multiple=True,
+        metavar="NAME",
+        help="Allow replacing this data field (repeatable).",
+    )(func)
+
+
+def config_option(func: F) -> F:
+    """--config DIR, for commands whose positional argument is not the config."""
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(exists=True, path_type=Path),
+        default=".",
+        show_default=True,
+        help="The config directory.",
+    )(func)
+
+
 def make_session_options(config_path: Path, **kwargs: Any) -> SessionOptions:
     return SessionOptions(
         config_path=config_path,

@@ -7,7 +7,13 @@ from typing import Any
 
 import click
 
-from reconciler.cli.common import is_tty, make_session_options, progress, session_options
+from reconciler.cli.common import (
+    decision_options,
+    is_tty,
+    make_session_options,
+    progress,
+    session_options,
+)
 from reconciler.engine import open_session, write_plan_file
 from reconciler.errors import EXIT_CHANGES, EXIT_OK
 from reconciler.plan.compare import PlanOptions
@@ -49,17 +55,7 @@ def plan_options(
     show_default=True,
 )
 @click.option("--refresh-only", is_flag=True, help="Only show drift; plan no changes.")
-@click.option(
-    "--allow-replace",
-    multiple=True,
-    metavar="NAME",
-    help="Allow replacing this data field (repeatable).",
-)
-@click.option(
-    "--allow-empty",
-    is_flag=True,
-    help="Allow deleting everything an integration held when its desired set is empty.",
-)
+@decision_options
 @session_options
 def command(
     path: Path,

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from reconciler.cli.common import make_session_options, session_options
+from reconciler.cli.common import config_option, make_session_options, session_options
 from reconciler.engine import open_session
 from reconciler.errors import EXIT_OK
 from reconciler.importer import import_object
@@ -16,14 +16,7 @@ from reconciler.importer import import_object
 @click.command("import")
 @click.argument("address")
 @click.argument("remote_id", metavar="ID")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(exists=True, path_type=Path),
-    default=".",
-    show_default=True,
-    help="The config directory.",
-)
+@config_option
 @session_options
 def command(address: str, remote_id: str, config_path: Path, **kwargs: Any) -> int:
     """Record that ADDRESS is the live object ID (dotmailer book id, Oro id, or field name)."""

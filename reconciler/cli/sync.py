@@ -8,21 +8,14 @@ from typing import Any
 
 import click
 
-from reconciler.cli.common import make_session_options, progress, session_options
+from reconciler.cli.common import config_option, make_session_options, progress, session_options
 from reconciler.engine import open_session
 from reconciler.errors import EXIT_OK, RemoteError, UsageError
 
 
 @click.command("sync")
 @click.argument("name")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(exists=True, path_type=Path),
-    default=".",
-    show_default=True,
-    help="The config directory.",
-)
+@config_option
 @click.option("--connector", help="Only this connector (e.g. datafield); default: all.")
 @click.option("--force", is_flag=True, help="Force the sync (datafield: skip the interval).")
 @click.option("--wait", is_flag=True, help="Wait for the job to finish; fail if it fails.")
