@@ -31,6 +31,7 @@ from reconciler.plan.ops import (
     DeleteOp,
     Drift,
     FieldChange,
+    Kind,
     Op,
     Plan,
     ReadOp,
@@ -311,6 +312,28 @@ def _reason(
     return "config_changed"
 
 
+def _create(
+    kind: Kind,
+    integration: str,
+    addr: str,
+    record: ObjectRecord | None,
+    wanted: Mapping[str, Any],
+    steps: tuple[str, ...],
+    **extra: Any,
+) -> CreateOp:
+    """A create of a declared object that is not live (recreated when it is in state)."""
+    return CreateOp(
+        address=addr,
+        kind=kind,
+        integration=integration,
+        reason="missing_remote" if record is not None else "not_in_state",
+        after=wanted,
+        changes=_changes(None, wanted, wanted) + extra.pop("secret_changes", ()),
+        steps=steps,
+        **extra,
+    )
+
+
 def _plan_integration(
     integration: Integration,
     owner: Owner,
@@ -338,16 +361,15 @@ def _plan_integration(
     sensitive = tuple(sorted(secrets))
     if live.oro is None:
         acc.ops.append(
-            CreateOp(
-                address=addr,
-                kind="integration",
-                integration=integration.name,
-                reason="missing_remote" if record is not None else "not_in_state",
-                after=wanted,
-                changes=_changes(None, wanted, wanted)
-                + tuple(FieldChange(s, None, None, sensitive=True) for s in sensitive),
+            _create(
+                "integration",
+                integration.name,
+                addr,
+                record,
+                wanted,
+                ("dotmailer.check", "oro.create"),
+                secret_changes=tuple(FieldChange(s, None, None, sensitive=True) for s in sensitive),
                 sensitive=sensitive,
-                steps=("dotmailer.check", "oro.create"),
             )
         )
     else:
@@ -396,14 +418,13 @@ def _plan_data_fields(
         fingerprint = v.remote_fingerprint(remote.get(df.key), oro.get(df.key))
         if current is None:
             acc.ops.append(
-                CreateOp(
-                    address=addr,
-                    kind="data_field",
-                    integration=integration.name,
-                    reason="missing_remote" if record is not None else "not_in_state",
-                    after=wanted,
-                    changes=_changes(None, wanted, wanted),
-                    steps=("dotmailer.create", "oro.create"),
+                _create(
+                    "data_field",
+                    integration.name,
+                    addr,
+                    record,
+                    wanted,
+                    ("dotmailer.create", "oro.create"),
                 )
             )
             continue
@@ -503,16 +524,15 @@ def _plan_address_books(
         if current is None or remote is None:
             steps = ("dotmailer.create",) + (("oro.update",) if oro else ("oro.create",))
             acc.ops.append(
-                CreateOp(
-                    address=addr,
-                    kind="address_book",
-                    integration=integration.name,
-                    reason="missing_remote" if record is not None else "not_in_state",
-                    after=wanted,
-                    changes=_changes(None, wanted, wanted),
+                _create(
+                    "address_book",
+                    integration.name,
+                    addr,
+                    record,
+                    wanted,
+                    steps,
                     remote_ids=remote_ids,
                     previous_address=previous,
-                    steps=steps,
                 )
             )
             continue
@@ -568,15 +588,7 @@ def _plan_mappings(
         oro = oro_by_entity.get(mapping.entity)
         if oro is None:
             acc.ops.append(
-                CreateOp(
-                    address=addr,
-                    kind="mapping",
-                    integration=integration.name,
-                    reason="missing_remote" if record is not None else "not_in_state",
-                    after=wanted,
-                    changes=_changes(None, wanted, wanted),
-                    steps=("oro.create",),
-                )
+                _create("mapping", integration.name, addr, record, wanted, ("oro.create",))
             )
             continue
         current = v.live_mapping_values(oro, fields_by_id)
