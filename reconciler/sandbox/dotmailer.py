@@ -14,6 +14,7 @@ Seed (the ``dotmailer`` key of the sandbox seed file)::
         password: sandbox-emea-pw            # kept only as a SHA-256 digest
         region: r1                           # r1 | r2 | r3
         rateLimit: {mode: tiered, perMinute: 35}   # or {mode: flat, perHour: 2000}, {mode: off}
+                                             # windowSeconds: 60 (shorter: a tier scaled in time)
         dataFields: [{name: LOYALTY, type: String, visibility: Private, defaultValue: null,
                       inUse: true}]          # inUse / dependencies block a delete
         addressBooks: [{name: Newsletter, visibility: Private}]

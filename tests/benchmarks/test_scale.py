@@ -94,6 +94,6 @@ def test_a_tiny_run_prints_the_table(scale: ModuleType, capsys: pytest.CaptureFi
     assert rows["dotmailer requests"] == "9 (3.00 each)"
     assert rows["Oro requests"] == "9"
     assert re.fullmatch(r"\d+\.\d s \(\d+ ok, 0 failed\)", rows["apply (concurrency 2)"])
-    assert re.fullmatch(r"\d+\.\d\d s \(0 ops\)", rows["no-change plan"])
+    assert re.fullmatch(r"\d+\.\d\d s \(0 ops\)", rows["no-change plan, command wall"])
     assert rows["429 answers"] == "0"
     assert re.fullmatch(r"\d+\.\d\d s \(\d+ requests\)", rows["naive refresh (one GET per object)"])
