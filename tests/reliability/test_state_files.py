@@ -146,7 +146,7 @@ def _state_moved(lab: Lab) -> str:
     finally:
         store.close()
     return stale(
-        f"the state moved from serial {serial} to {now}",
+        f"the state moved from serial {serial} to {now} (integration:emea)",
         'integration.emea.address_book["EMEA Newsletter"]: no longer needs update',
         "integration.emea.sync: no longer needs sync",
         "owner.marketing-ops: no longer needs read",
