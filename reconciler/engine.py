@@ -15,11 +15,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from reconciler.apply import ApplyResult, Executor, IntegrationSecrets, OpResult
 from reconciler.config import load_desired_state
@@ -52,11 +49,6 @@ SANDBOX_STATE_URL = "sqlite:///.reconciler/sandbox/state.db"
 # Sandbox-only OAuth client secret: the sandbox never checks it, so no env variable is needed.
 SANDBOX_OAUTH_SECRET = "sandbox-oauth-client-secret"
 PLAN_FILE_KIND = "reconciler-plan"
-
-
-def default_seed() -> Path:
-    """The seed of the embedded sandbox, shipped in the package."""
-    return Path(str(resources.files("reconciler.sandbox").joinpath("default-seed.yaml")))
 
 
 @dataclass(frozen=True)
@@ -257,10 +249,10 @@ def open_session(options: SessionOptions) -> Iterator[Session]:
 
 
 def _start_sandbox(options: SessionOptions) -> _Sandbox:
-    from reconciler.sandbox.world import Sandbox
+    from reconciler.sandbox.world import DEFAULT_SEED, Sandbox, load_seed
 
-    seed = options.sandbox_seed or default_seed()
-    data = yaml.safe_load(seed.read_text(encoding="utf-8")) or {}
+    seed = options.sandbox_seed or DEFAULT_SEED
+    data = load_seed(seed)
     world = Sandbox.open(Path.cwd() / SANDBOX_DIR, seed)
     server = world.serve("127.0.0.1", 0)
     accounts = (data.get("dotmailer") or {}).get("accounts") or []

@@ -54,3 +54,18 @@ def test_sandbox_plan_apply_plan(
     for name in ("state.db", "world.json"):
         assert stat.S_IMODE((sandbox / name).stat().st_mode) == 0o600
     assert not (tmp_path / ".reconciler" / "state.db").exists()
+
+
+def test_sandbox_seed_option_seeds_the_embedded_world(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    seed = (REPO / "examples" / "sandbox-seed.yaml").read_text(encoding="utf-8")
+    custom = tmp_path / "seed.yaml"
+    custom.write_text(seed.replace("username: mkt.ops,", "username: someone.else,"), "utf-8")
+    assert "someone.else" in custom.read_text(encoding="utf-8")
+    code = main(["plan", "--sandbox", "--sandbox-seed", str(custom), str(EXAMPLES)])
+    assert code == 3
+    err = capsys.readouterr().err
+    assert "owners.yaml:" in err
+    assert "error: spec.username: Oro user 'mkt.ops' does not exist" in err
