@@ -36,7 +36,7 @@ from reconciler.config import config_base_dir
 from reconciler.config.loader import discover
 from reconciler.config.settings import ORO_CLIENT_SECRET_ENV
 from reconciler.errors import ConfigError, RemoteError, UsageError
-from reconciler.plan.ops import FieldChange, Op, Plan, ReplaceOp
+from reconciler.plan.ops import FieldChange, Op, Plan, ReplaceOp, paired_ops
 from reconciler.plan.render._common import SENSITIVE, field_changes, format_value
 from reconciler.plan.render.markdown import MARKER, escape, render_markdown
 from reconciler.providers._http import Caller, RetryPolicy
@@ -371,11 +371,8 @@ def compare_plans(reviewed: Plan, new: Plan) -> tuple[str, ...]:
     serial, reasons, remote ids and fingerprints are ignored: they move without changing what
     apply does.
     """
-    old = {op.address: op for op in reviewed.ops}
-    fresh = {op.address: op for op in new.ops}
     lines: list[str] = []
-    for where in sorted(set(old) | set(fresh)):
-        a, b = old.get(where), fresh.get(where)
+    for where, a, b in paired_ops(reviewed, new):
         if b is None:
             assert a is not None
             lines.append(f"{where}: only in the reviewed plan ({a.action})")

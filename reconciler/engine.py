@@ -29,6 +29,7 @@ from reconciler.plan.ops import (
     ReplaceOp,
     address,
     op_to_dict,
+    paired_ops,
     plan_from_dict,
     plan_to_dict,
 )
@@ -422,10 +423,7 @@ def check_not_stale(
         moved.append(
             f"the state moved from serial {saved.state_serial} to {snapshot_serial}{scopes}"
         )
-    old = {op.address: op for op in saved.ops}
-    new = {op.address: op for op in fresh.ops}
-    for where in sorted(set(old) | set(new)):
-        a, b = old.get(where), new.get(where)
+    for where, a, b in paired_ops(saved, fresh):
         if a is None:
             assert b is not None
             moved.append(f"{where}: now needs {b.action}")

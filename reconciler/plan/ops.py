@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
@@ -206,6 +206,15 @@ class Plan:
         for op in self.ops:
             result[op.action] += 1
         return result
+
+
+def paired_ops(old: Plan, new: Plan) -> Iterator[tuple[str, Op | None, Op | None]]:
+    """Every address of either plan, sorted, with its op in each (None where absent): the
+    walk both the stale-plan check and ``ci compare`` make."""
+    before = {op.address: op for op in old.ops}
+    after = {op.address: op for op in new.ops}
+    for where in sorted(set(before) | set(after)):
+        yield where, before.get(where), after.get(where)
 
 
 # --- serialisation (saved plans) --------------------------------------------------------

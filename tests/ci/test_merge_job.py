@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from reconciler.engine import default_seed
-from reconciler.sandbox.world import Sandbox
+from reconciler.sandbox.world import DEFAULT_SEED, Sandbox
 
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOW = REPO / ".github" / "workflows" / "reconcile.yml"
@@ -33,7 +32,7 @@ def _apply_step() -> str:
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """The job's environment: the examples checked out, the sandbox as the live systems."""
-    world = Sandbox.open(tmp_path / "sandbox", default_seed())
+    world = Sandbox.open(tmp_path / "sandbox", DEFAULT_SEED)
     server = world.serve("127.0.0.1", 0)
     shutil.copytree(REPO / "examples" / "integrations", tmp_path / "integrations")
     (tmp_path / "reviewed").mkdir()  # where the job downloads the reviewed plan artifact
