@@ -138,15 +138,3 @@ class StalePlanError(StateError):
 
 class CorruptStateError(StateError):
     """The state cannot be read (truncated, not a state file, unknown schema version)."""
-
-
-class ApplyFailedError(ReconcilerError):
-    """Some operations of an apply failed; the rest succeeded or were skipped."""
-
-    exit_code = EXIT_APPLY_PARTIAL
-
-
-class Interrupted(ReconcilerError):
-    """The user pressed Ctrl-C."""
-
-    exit_code = EXIT_INTERRUPTED
