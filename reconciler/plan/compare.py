@@ -303,6 +303,8 @@ def _reason(
 ) -> str:
     if record is None:
         return "not_in_state"
+    if not changed:
+        return "missing_remote"  # nothing differs: one side of the object is gone
     if any(
         record.applied.get(c.field) == desired_values.get(c.field)
         for c in changed

@@ -455,3 +455,16 @@ def test_refresh_only_plans_no_ops_but_keeps_drift() -> None:
     )
     assert plan.ops == ()
     assert len(plan.drift) == 1
+
+
+def test_an_oro_record_deleted_by_hand_is_recreated_with_its_reason() -> None:
+    live = converged_live(oro_fields=())
+    plan = build_plan(desired(), world(live), converged_state(), FP, PlanOptions(prune=True))
+    update = plan.ops[1]
+    assert isinstance(update, UpdateOp)
+    assert (update.address, update.reason, update.changes, update.steps) == (
+        "integration.emea.data_field.LOYALTY",
+        "missing_remote",
+        (),
+        ("oro.create",),
+    )
