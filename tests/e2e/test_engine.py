@@ -334,3 +334,20 @@ def test_a_saved_plan_survives_another_teams_apply_on_another_integration(
     assert applied.code == 0, applied.err
     again = world.cli("plan", str(world.config), "--detailed-exitcode", capsys=capsys)
     assert again.code == 0, again.out
+
+
+def test_oro_auto_created_default_mappings_are_not_ours(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    oro = world.sandbox.oro
+    assert oro is not None
+    oro.settings["autoDefaultMappings"] = True
+    converge(world, capsys)
+    for name in ("amer", "apac", "emea"):  # run each integration's first data-field import
+        done = world.cli("sync", name, "--config", str(world.config), "--wait",
+                         "--poll-interval", "0", capsys=capsys)  # fmt: skip
+        assert done.code == 0, done.err
+    # The five declared plus Oro's own Lead mapping for apac, which declares none.
+    assert len(oro.tables["dotmailerdatafieldmappings"]) == 6
+    again = world.cli("plan", str(world.config), "--detailed-exitcode", capsys=capsys)
+    assert (again.code, again.out) == (0, "No changes. Live systems match the configuration.\n")
