@@ -21,10 +21,11 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar, assert_never
 
 from reconciler.errors import (
-    ConflictError,
+    AuthenticationError,
     NotFoundError,
     OutcomeUnknownError,
     ReconcilerError,
+    RemoteError,
 )
 from reconciler.model import (
     DesiredState,
@@ -236,18 +237,25 @@ class Executor:
         call: Callable[[], T],
         find: Callable[[], T | None] | None = None,
     ) -> T:
-        """Journal, call, journal. When the outcome is unknown (connection dropped after the
-        request was sent) or a create answers "already exists", ``find`` reads the list to
-        learn whether the change happened, so nothing is made twice."""
+        """Journal, call, journal. When a create's outcome is unknown (connection dropped
+        after the request was sent), or it answers "already exists", or it fails after the
+        client retried it (a 5xx whose change was in fact saved makes the retry a uniqueness
+        error), ``find`` reads the list to learn whether the change happened, so nothing is
+        made twice and nothing made is reported as failed."""
         entry = self.store.journal_intent(self.run_id, op.address, step, dict(intent))
         try:
             result = call()
-        except (OutcomeUnknownError, ConflictError) as exc:
-            self.store.journal_outcome(entry, "unknown", {"error": str(exc)})
-            found = find() if find is not None else None
+        except RemoteError as exc:
+            unknown = isinstance(exc, OutcomeUnknownError)
+            found = None
+            if find is not None and not isinstance(exc, AuthenticationError):
+                found = find()
             if found is None:
+                self.store.journal_outcome(
+                    entry, "unknown" if unknown else "failed", {"error": str(exc)}
+                )
                 raise
-            self.store.resolve_journal([entry], "found in the live list")
+            self.store.journal_outcome(entry, "ok", {"resolved": "found in the live list"})
             return found
         except Exception as exc:
             self.store.journal_outcome(entry, "failed", {"error": str(exc)})

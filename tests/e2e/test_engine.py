@@ -351,3 +351,32 @@ def test_oro_auto_created_default_mappings_are_not_ours(
     assert len(oro.tables["dotmailerdatafieldmappings"]) == 6
     again = world.cli("plan", str(world.config), "--detailed-exitcode", capsys=capsys)
     assert (again.code, again.out) == (0, "No changes. Live systems match the configuration.\n")
+
+
+def test_a_5xx_after_the_change_was_saved_is_resolved_by_the_list_not_made_twice(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from reconciler.sandbox.core import Request, Response
+
+    failed: list[str] = []
+
+    def fail_after_commit(request: Request, response: Response) -> None:
+        # The emulator saved the record; the client gets a 500 and retries the POST, which
+        # Oro answers with a uniqueness error.
+        posted = request.method == "POST" and request.path.endswith("/dotmailerdatafields")
+        if posted and not failed:
+            failed.append(request.path)
+            raise RuntimeError("injected: failed after commit")
+
+    world.server.after_app = fail_after_commit
+    try:
+        converge(world, capsys)
+    finally:
+        world.server.after_app = None
+    assert failed == ["/admin/api/dotmailerdatafields"]
+    oro = world.sandbox.oro
+    assert oro is not None
+    names = [
+        (r["r"]["channel"], r["a"]["name"]) for r in oro.tables["dotmailerdatafields"].values()
+    ]
+    assert len(names) == len(set(names))
