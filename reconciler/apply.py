@@ -255,7 +255,9 @@ class Executor:
                     entry, "unknown" if unknown else "failed", {"error": str(exc)}
                 )
                 raise
-            self.store.journal_outcome(entry, "ok", {"resolved": "found in the live list"})
+            # The answer did not say what happened; the list did.
+            self.store.journal_outcome(entry, "unknown", {"error": str(exc)})
+            self.store.resolve_journal([entry], "found in the live list")
             return found
         except Exception as exc:
             self.store.journal_outcome(entry, "failed", {"error": str(exc)})
@@ -448,6 +450,14 @@ class Executor:
             )
             context.remote_fields[key] = created
         channel_id = self._channel(context)
+        if "oro.delete" in steps and key in context.oro_fields:
+            stale_id = context.oro_fields.pop(key)
+            self._call(
+                op,
+                "oro.delete",
+                {"call": "DELETE dotmailerdatafields", "id": stale_id},
+                lambda: self._ignore_missing(lambda: self.oro.delete_data_field(stale_id)),
+            )
         if "oro.create" in steps:
 
             def find_oro() -> OroDataField | None:
@@ -550,6 +560,15 @@ class Executor:
             "create_entities": bool(after.get("create_entities")),
         }
         channel_id = self._channel(context)
+        if "oro.delete" in steps and oro_id is not None:
+            stale_id = oro_id
+            self._call(
+                op,
+                "oro.delete",
+                {"call": "DELETE dotmaileraddressbooks", "id": stale_id},
+                lambda: self._ignore_missing(lambda: self.oro.delete_address_book(stale_id)),
+            )
+            oro_id = None
         if "oro.create" in steps:
             assert remote_id is not None
             origin = int(remote_id)

@@ -26,7 +26,7 @@ def _declared(desired: DesiredState) -> dict[str, tuple[str, str, str]]:
         name = integration.name
         result[address("integration", name)] = ("integration", name, name)
         for df in integration.data_fields:
-            result[address("data_field", name, df.name)] = ("data_field", name, df.name)
+            result[address("data_field", name, df.key)] = ("data_field", name, df.name)
         for book in integration.address_books:
             result[address("address_book", name, book.name)] = ("address_book", name, book.name)
     for mapping in desired.mappings:

@@ -9,7 +9,7 @@ compared, so values Oro or dotmailer fill in on their own never make a perpetual
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,7 @@ from reconciler.model import (
     Integration,
     LiveIntegration,
     LiveWorld,
+    OroDataField,
     Owner,
 )
 from reconciler.plan import values as v
@@ -397,7 +398,7 @@ def _plan_integration(
         elif changed:
             acc.ops.append(UpdateOp(reason=_reason(record, wanted, changed), steps=steps, **common))
 
-    _plan_data_fields(integration, live, state, options, acc)
+    _plan_data_fields(integration, live, state, options, acc, mappings, world)
     _plan_address_books(integration, live, world, state, acc)
     _plan_mappings(integration, mappings, live, state, acc, acc.ops[first_op:])
 
@@ -408,11 +409,13 @@ def _plan_data_fields(
     state: Snapshot,
     options: PlanOptions,
     acc: _Acc,
+    mappings: Sequence[DataFieldMapping],
+    world: LiveWorld,
 ) -> None:
     remote = {f.name.upper(): f for f in live.remote_fields or ()}
     oro = {f.name.upper(): f for f in live.oro_fields}
     for df in sorted(integration.data_fields, key=lambda d: d.key):
-        addr = address("data_field", integration.name, df.name)
+        addr = address("data_field", integration.name, df.key)
         record = state.objects.get(addr)
         wanted = v.data_field_values(df)
         current = v.live_data_field_values(remote.get(df.key), oro.get(df.key))
@@ -451,14 +454,21 @@ def _plan_data_fields(
                 dataclasses.replace(c, forces_replacement=c.field in v.DATA_FIELD_REPLACE_FIELDS)
                 for c in changed
             )
-            acc.ops.append(ReplaceOp(reason="immutable_field_changed", allowed=allowed, **common))
+            blocked = _unmanaged_mapping_use(df.key, integration.name, mappings, world)
+            acc.ops.append(
+                ReplaceOp(
+                    reason="immutable_field_changed", allowed=allowed, blocked=blocked, **common
+                )
+            )
             continue
         steps: list[str] = []
         if df.key not in remote:
             steps.append("dotmailer.create")
         if df.key not in oro:
             steps.append("oro.create")
-        elif any(c.field == "notes" for c in changed) or replace:
+        elif _oro_field_differs(oro[df.key], wanted):
+            steps += ["oro.delete", "oro.create"]  # Oro's record has another type or default
+        elif any(c.field == "notes" for c in changed):
             steps.append("oro.update")
         if record is None:
             acc.ops.append(AdoptOp(reason="exists_unmanaged", steps=tuple(steps), **common))
@@ -468,31 +478,61 @@ def _plan_data_fields(
             )
 
 
+def _oro_field_differs(oro: OroDataField, wanted: Mapping[str, Any]) -> bool:
+    """Oro's copy of a data field disagrees with the declared type, visibility or default
+    (it outlived a field deleted in dotmailer by hand); Oro cannot update it either."""
+    return (oro.type, oro.visibility, v.canonical_default(oro.type, oro.default)) != (
+        wanted["type"],
+        wanted["visibility"],
+        wanted["default"],
+    )
+
+
 def _book_identity(
-    book: AddressBook, integration: Integration, state: Snapshot, desired_keys: set[str]
+    book: AddressBook,
+    integration: Integration,
+    state: Snapshot,
+    desired_keys: set[str],
+    claimed: set[str],
 ) -> tuple[ObjectRecord | None, str | None]:
-    """The state record behind a desired book, following a rename (renamedFrom, or the same
-    marketing list on a book that left the config). Returns (record, previous address)."""
+    """The state record behind a desired book, following a rename: the same name in another
+    case, ``renamedFrom``, or the same marketing list on a book that left the config. A record
+    is claimed by one desired book only. Returns (record, previous address)."""
     addr = address("address_book", integration.name, book.name)
     record = state.objects.get(addr)
     if record is not None:
         return record, None
-    candidates = [
-        r
-        for r in state.objects.values()
-        if r.kind == "address_book"
-        and r.integration == integration.name
-        and str(r.applied.get("name", "")).casefold() not in desired_keys
-    ]
-    for r in sorted(candidates, key=lambda r: r.address):
-        if book.renamed_from is not None and str(r.applied.get("name")) == book.renamed_from:
-            return r, r.address
-    for r in sorted(candidates, key=lambda r: r.address):
-        if (
-            book.marketing_list is not None
+    declared = {
+        address("address_book", integration.name, b.name) for b in integration.address_books
+    }
+    candidates = sorted(
+        (
+            r
+            for r in state.objects.values()
+            if r.kind == "address_book"
+            and r.integration == integration.name
+            and r.address not in claimed
+            and r.address not in declared
+        ),
+        key=lambda r: r.address,
+    )
+
+    def name(r: ObjectRecord) -> str:
+        return str(r.applied.get("name", ""))
+
+    rules: tuple[Callable[[ObjectRecord], bool], ...] = (
+        lambda r: name(r).casefold() == book.key,  # the same book, its name in another case
+        lambda r: book.renamed_from is not None and name(r) == book.renamed_from,
+        lambda r: (
+            name(r).casefold() not in desired_keys
+            and book.marketing_list is not None
             and r.applied.get("marketing_list") == book.marketing_list
-        ):
-            return r, r.address
+        ),
+    )
+    for rule in rules:
+        for r in candidates:
+            if rule(r):
+                return r, r.address
     return None, None
 
 
@@ -504,9 +544,14 @@ def _plan_address_books(
     oro_by_origin = {str(b.origin_id): b for b in live.oro_books if b.origin_id is not None}
     oro_by_id = {b.id: b for b in live.oro_books}
     desired_keys = {b.key for b in integration.address_books}
-    for book in sorted(integration.address_books, key=lambda b: b.key):
+    claimed: set[str] = set()
+    # Explicit renames claim their record first, then the rest in name order.
+    ordered = sorted(integration.address_books, key=lambda b: (b.renamed_from is None, b.key))
+    for book in ordered:
         addr = address("address_book", integration.name, book.name)
-        record, previous = _book_identity(book, integration, state, desired_keys)
+        record, previous = _book_identity(book, integration, state, desired_keys, claimed)
+        if previous is not None:
+            claimed.add(previous)
         remote = None
         if record is not None and record.remote_ids.get("dotmailer") in remote_by_id:
             remote = remote_by_id[record.remote_ids["dotmailer"]]
@@ -524,7 +569,9 @@ def _plan_address_books(
             **({"oro": oro.id} if oro is not None else {}),
         }
         if current is None or remote is None:
-            steps = ("dotmailer.create",) + (("oro.update",) if oro else ("oro.create",))
+            # The Oro record of a book gone from dotmailer points at the old originId, which
+            # Oro cannot change: it is recreated for the new book.
+            steps = ("dotmailer.create",) + (("oro.delete",) if oro else ()) + ("oro.create",)
             acc.ops.append(
                 _create(
                     "address_book",
@@ -547,6 +594,8 @@ def _plan_address_books(
             steps_list.append("dotmailer.update")
         if oro is None:
             steps_list.append("oro.create")
+        elif oro.origin_id != remote.id:
+            steps_list += ["oro.delete", "oro.create"]  # linked to another dotmailer book
         elif changed:
             steps_list.append("oro.update")
         common: dict[str, Any] = {
@@ -624,7 +673,7 @@ def _desired_addresses(desired: DesiredState) -> set[str]:
     for integration in desired.integrations:
         result.add(address("integration", integration.name))
         for df in integration.data_fields:
-            result.add(address("data_field", integration.name, df.name))
+            result.add(address("data_field", integration.name, df.key))
         for book in integration.address_books:
             result.add(address("address_book", integration.name, book.name))
     for mapping in desired.mappings:
@@ -668,6 +717,29 @@ def _plan_deletes(desired: DesiredState, state: Snapshot, scope: set[str], acc: 
         )
 
 
+def _unmanaged_mapping_use(
+    key: str,
+    integration: str,
+    mappings: Iterable[DataFieldMapping],
+    live: LiveWorld,
+    deleted_mappings: Collection[str | None] = (),
+) -> str | None:
+    """An Oro mapping reconciler does not manage uses the field: deleting the field (a delete
+    or a replace) would silently cascade-delete that config (oro-dotmailer-bundle.md §2)."""
+    desired_entities = {m.entity for m in mappings if m.integration == integration}
+    live_integration = live.integration(integration)
+    field_ids = {f.id for f in live_integration.oro_fields if f.name.upper() == key}
+    for live_mapping in live_integration.oro_mappings:
+        if live_mapping.entity in desired_entities or live_mapping.id in deleted_mappings:
+            continue  # ours: updated or deleted in this same apply, before the field goes
+        if any(c.data_field_id in field_ids for c in live_mapping.configs):
+            return (
+                f"data field {key} is used by the Oro mapping for {live_mapping.entity} "
+                "(not managed by reconciler); remove it there first"
+            )
+    return None
+
+
 def _field_in_use(
     name: str, op: DeleteOp, desired: DesiredState, live: LiveWorld, deletes: Sequence[DeleteOp]
 ) -> str | None:
@@ -680,18 +752,10 @@ def _field_in_use(
             f.data_field.upper() == key for f in mapping.fields
         ):
             return f"data field {key} is used by mapping {mapping.name!r}; remove it there first"
-    desired_entities = {m.entity for m in desired.mappings if m.integration == integration}
     deleted = {d.remote_ids.get("oro") for d in deletes if d.kind == "mapping"}
-    live_integration = live.integration(integration)
-    field_ids = {f.id for f in live_integration.oro_fields if f.name.upper() == key}
-    for live_mapping in live_integration.oro_mappings:
-        if live_mapping.entity in desired_entities or live_mapping.id in deleted:
-            continue  # ours: updated or deleted in this same apply, before the field goes
-        if any(c.data_field_id in field_ids for c in live_mapping.configs):
-            return (
-                f"data field {key} is used by the Oro mapping for {live_mapping.entity} "
-                "(not managed by reconciler); remove it there first"
-            )
+    why = _unmanaged_mapping_use(key, integration, desired.mappings, live, deleted)
+    if why is not None:
+        return why
     dependencies = (op.before or {}).get("dependencies")
     if dependencies:
         return f"dotmailer reports it in use: {', '.join(map(str, dependencies))}"

@@ -113,8 +113,10 @@ def oro_default(type_: str, value: Any) -> str | None:
 
 
 def data_field_values(field: DataField) -> dict[str, Any]:
+    # dotmailer stores data-field names in upper case (dotdigital-api-v2.md §3); comparing the
+    # declared case would report a difference that apply can never remove.
     return {
-        "name": field.name,
+        "name": field.name.upper(),
         "type": field.type,
         "visibility": field.visibility,
         "default": canonical_default(field.type, field.default),
@@ -130,7 +132,7 @@ def live_data_field_values(
         return None
     if remote is not None:
         values = {
-            "name": remote.name,
+            "name": remote.name.upper(),
             "type": remote.type,
             "visibility": remote.visibility,
             "default": canonical_default(remote.type, remote.default),
@@ -138,7 +140,7 @@ def live_data_field_values(
     else:
         assert oro is not None
         values = {
-            "name": oro.name,
+            "name": oro.name.upper(),
             "type": oro.type,
             "visibility": oro.visibility,
             "default": canonical_default(oro.type, oro.default),

@@ -468,3 +468,86 @@ def test_an_oro_record_deleted_by_hand_is_recreated_with_its_reason() -> None:
         (),
         ("oro.create",),
     )
+
+
+# --- findings of the review of the engine ------------------------------------------------
+
+
+def test_a_book_renamed_only_in_case_is_the_same_book_never_deleted() -> None:
+    upper = integration(address_books=(AddressBook("NEWSLETTER", "Private", "EMEA subscribers"),))
+    plan = build_plan(
+        desired(upper), world(converged_live()), converged_state(), FP, PlanOptions(prune=True)
+    )
+    assert not any(isinstance(op, DeleteOp) for op in plan.ops)
+    update = next(op for op in plan.ops if op.kind == "address_book")
+    assert (update.action, update.previous_address, update.remote_ids) == (
+        "update",
+        "integration.emea.address_book.Newsletter",
+        {"dotmailer": "12", "oro": "31"},
+    )
+
+
+def test_a_data_field_declared_in_lower_case_makes_no_perpetual_diff() -> None:
+    lower = integration(data_fields=(DataField("loyalty", "String", "Private", "bronze"),))
+    plan = build_plan(
+        desired(lower), world(converged_live()), converged_state(), FP, PlanOptions(prune=True)
+    )
+    assert (plan.ops, plan.drift) == ((), ())
+
+
+def test_two_books_cannot_claim_the_same_state_record() -> None:
+    books = integration(
+        address_books=(
+            AddressBook("News EMEA", "Private", None, renamed_from="Newsletter"),
+            AddressBook("Promo EMEA", "Private", "EMEA subscribers"),
+        )
+    )
+    plan = build_plan(
+        desired(books), world(converged_live()), converged_state(), FP, PlanOptions(prune=True)
+    )
+    moved = [op for op in plan.ops if op.kind == "address_book" and op.previous_address]
+    assert [(op.address, op.action) for op in moved] == [
+        ('integration.emea.address_book["News EMEA"]', "update")
+    ]
+    created = next(op for op in plan.ops if op.address.endswith('["Promo EMEA"]'))
+    assert created.action == "create"
+
+
+def test_a_book_gone_from_dotmailer_gets_a_new_oro_record_for_the_new_book() -> None:
+    live = converged_live(remote_books=())
+    plan = build_plan(desired(), world(live), converged_state(), FP, PlanOptions(prune=True))
+    create = next(op for op in plan.ops if op.kind == "address_book")
+    assert isinstance(create, CreateOp)
+    assert (create.reason, create.steps) == (
+        "missing_remote",
+        ("dotmailer.create", "oro.delete", "oro.create"),
+    )
+
+
+def test_a_field_recreated_in_dotmailer_recreates_its_outdated_oro_record() -> None:
+    changed = integration(data_fields=(DataField("LOYALTY", "Numeric", "Public", 5),))
+    live = converged_live(remote_fields=())
+    plan = build_plan(desired(changed), world(live), converged_state(), FP, PlanOptions(prune=True))
+    op = next(op for op in plan.ops if op.kind == "data_field")
+    assert op.steps == ("dotmailer.create", "oro.delete", "oro.create")  # type: ignore[attr-defined]
+
+
+def test_a_replace_of_a_field_an_unmanaged_mapping_uses_is_blocked() -> None:
+    live = converged_live(
+        oro_mappings=(
+            OroMapping("40", "7", CONTACT, 20, (OroMappingConfig("1", "21", ("x",), False),)),
+        )
+    )
+    changed = integration(data_fields=(DataField("LOYALTY", "Numeric", "Private", 3),))
+    plan = build_plan(
+        desired(changed),
+        world(live),
+        converged_state(),
+        FP,
+        PlanOptions(prune=True, allow_replace=frozenset({"LOYALTY"})),
+    )
+    replace_op = next(op for op in plan.ops if isinstance(op, ReplaceOp))
+    assert replace_op.blocked == (
+        f"data field LOYALTY is used by the Oro mapping for {CONTACT} (not managed by "
+        "reconciler); remove it there first"
+    )
