@@ -21,7 +21,7 @@ from typing import Any
 from reconciler.apply import ApplyResult, Executor, IntegrationSecrets, OpResult
 from reconciler.config import load_desired_state
 from reconciler.config.secrets import resolve_secret
-from reconciler.errors import ConfigError, StalePlanError
+from reconciler.errors import ConfigError, StalePlanError, UsageError
 from reconciler.model import DesiredState, Integration, LiveWorld
 from reconciler.plan.compare import PlanOptions, build_plan, in_integration
 from reconciler.plan.ops import (
@@ -216,7 +216,8 @@ def open_session(options: SessionOptions) -> Iterator[Session]:
         raise ConfigError(f"{len(errors)} error(s) in the configuration", tuple(diagnostics))
     unknown = sorted(set(options.integrations) - {i.name for i in desired.integrations})
     if unknown:
-        raise ConfigError(f"--integration names no declared integration: {', '.join(unknown)}")
+        names = ", ".join(repr(name) for name in unknown)
+        raise UsageError(f"no integration named {names} in {options.config_path}")
     settings = desired.settings
     base_dir = Path.cwd()
     sandbox = _start_sandbox(options) if options.sandbox else None

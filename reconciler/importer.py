@@ -49,6 +49,15 @@ def import_object(session: Session, target: str, remote_id: str) -> ObjectRecord
         raise UsageError(f"{target} is already in the state; `state rm` it first to re-import")
     world = session.refresh()
     remote_ids, applied = _find(world, kind, integration, key, remote_id)
+    for other in session.store.read().objects.values():
+        if (
+            other.kind == kind
+            and other.integration == integration
+            and any(other.remote_ids.get(side) == value for side, value in remote_ids.items())
+        ):
+            raise UsageError(
+                f"{other.address} already manages that object; `state rm` it first to move it"
+            )
     record = ObjectRecord(
         address=target,
         kind=kind,

@@ -83,6 +83,11 @@ def command(
     saved = None
     config_path = target
     if _is_plan_file(target):
+        if allow_replace or allow_empty:
+            raise UsageError(
+                "a saved plan keeps the decisions it was made with; make a new plan with "
+                "--allow-replace/--allow-empty and apply that"
+            )
         saved, saved_options = read_plan_file(target)
         config_path = Path(saved.config_path)
         kwargs["integrations"] = saved_options.integrations

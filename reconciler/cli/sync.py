@@ -35,9 +35,9 @@ def command(
     **kwargs: Any,
 ) -> int:
     """Schedule an Oro sync for integration NAME."""
+    # Only Oro is called: scope the session to this integration so no other secret is read.
+    kwargs["integrations"] = (name,)
     with open_session(make_session_options(config_path, **kwargs)) as session:
-        if name not in {i.name for i in session.desired.integrations}:
-            raise UsageError(f"no integration named {name!r} in {config_path}")
         channel = next((c for c in session.oro.list_integrations() if c.name == name), None)
         if channel is None:
             raise UsageError(f"integration {name!r} does not exist in Oro yet; apply it first")

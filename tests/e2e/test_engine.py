@@ -380,3 +380,44 @@ def test_a_5xx_after_the_change_was_saved_is_resolved_by_the_list_not_made_twice
         (r["r"]["channel"], r["a"]["name"]) for r in oro.tables["dotmailerdatafields"].values()
     ]
     assert len(names) == len(set(names))
+
+
+def test_sync_reads_no_other_integrations_secret(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    converge(world, capsys)
+    monkeypatch.delenv("DOTMAILER_APAC_PASSWORD")
+    synced = world.cli("sync", "emea", "--config", str(world.config), capsys=capsys)
+    assert synced.code == 0, synced.err
+    planned = world.cli("plan", str(world.config), capsys=capsys)
+    assert planned.code == 3
+    assert "DOTMAILER_APAC_PASSWORD" in planned.err
+
+
+def test_state_import_refuses_an_object_another_address_manages(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    converge(world, capsys)
+    book_id = next(b["id"] for b in dm_books(world) if b["name"] == "Newsletter EMEA")
+    world.cli("state", "rm", 'integration.emea.address_book["Leads EMEA"]', capsys=capsys)
+    taken = world.cli(
+        "state",
+        "import",
+        'integration.emea.address_book["Leads EMEA"]',
+        str(book_id),
+        "--config",
+        str(world.config),
+        capsys=capsys,
+    )
+    assert (taken.code, taken.err) == (
+        64,
+        'error: integration.emea.address_book["Newsletter EMEA"] already manages that object; '
+        "`state rm` it first to move it\n",
+    )
+
+
+def test_a_saved_plan_keeps_its_decisions(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    world.cli("plan", str(world.config), "--out", "plan.json", capsys=capsys)
+    refused = world.cli("apply", "plan.json", "--allow-replace", "X", capsys=capsys)
+    assert refused.code == 64
+    assert "a saved plan keeps the decisions it was made with" in refused.err
