@@ -312,6 +312,11 @@ def _oro_client(
             "no Oro OAuth client configured: set oro.clientId and oro.clientSecret in "
             "reconciler.yaml or RECONCILER_ORO_CLIENT_ID / RECONCILER_ORO_CLIENT_SECRET"
         )
+    if not settings.oro_url.startswith(("https://", "http://")):
+        raise ConfigError(
+            f"the Oro URL {settings.oro_url!r} (oro.url or RECONCILER_ORO_URL) must start with "
+            "https:// (or http:// for a local test server)"
+        )
     secret = resolve_secret(settings.oro_client_secret, base_dir)
     return OroClient(
         settings.oro_url,
@@ -351,7 +356,7 @@ def plan_digest(plan: Plan) -> str:
     return "sha256:" + hashlib.sha256(ops.encode("utf-8")).hexdigest()
 
 
-def write_plan_file(path: Path, plan: Plan, options: PlanOptions) -> None:
+def write_plan_file(path: Path, plan: Plan, options: PlanOptions, *, sandbox: bool = False) -> None:
     """A saved plan holds no secret; it is written 0600 all the same, atomically."""
     document = {
         "kind": PLAN_FILE_KIND,
@@ -363,6 +368,7 @@ def write_plan_file(path: Path, plan: Plan, options: PlanOptions) -> None:
             "allow_replace": sorted(options.allow_replace),
             "integrations": list(options.integrations),
         },
+        "sandbox": sandbox,  # a plan made against the embedded sandbox is applied there
         "digest": plan_digest(plan),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -372,6 +378,11 @@ def write_plan_file(path: Path, plan: Plan, options: PlanOptions) -> None:
         json.dump(document, fh, indent=2, sort_keys=True)
         fh.write("\n")
     os.replace(tmp, path)
+
+
+def plan_file_uses_sandbox(path: Path) -> bool:
+    """Whether the saved plan was made with --sandbox (read after read_plan_file checked it)."""
+    return bool(json.loads(path.read_text(encoding="utf-8")).get("sandbox", False))
 
 
 def read_plan_file(path: Path) -> tuple[Plan, PlanOptions]:

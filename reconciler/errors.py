@@ -73,6 +73,7 @@ class RemoteError(ReconcilerError):
         status: int | None = None,
         api_message: str = "",
     ) -> None:
+        self.summary = message
         self.method = method
         self.url = url
         self.status = status
@@ -85,6 +86,16 @@ class RemoteError(ReconcilerError):
         if api_message:
             parts.append(api_message)
         super().__init__(": ".join(parts))
+
+    def about(self, subject: str) -> RemoteError:
+        """The same error, saying which object it concerns (e.g. which integration)."""
+        return type(self)(
+            f"{self.summary} ({subject})",
+            method=self.method,
+            url=self.url,
+            status=self.status,
+            api_message=self.api_message,
+        )
 
 
 class AuthenticationError(RemoteError):

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 
+from reconciler.errors import RemoteError
 from reconciler.model import (
     BusinessUnit,
     DesiredState,
@@ -140,12 +141,19 @@ def _read_dotmailer(
     def read(
         integration: Integration,
     ) -> tuple[str, tuple[tuple[RemoteDataField, ...], tuple[RemoteAddressBook, ...]]]:
-        client = dotmailer_for(integration)
-        client.account_info()  # "Check connection" and region discovery
-        return integration.name, (
-            tuple(client.list_data_fields()),
-            tuple(client.list_address_books()),
-        )
+        try:
+            client = dotmailer_for(integration)
+            client.account_info()  # "Check connection" and region discovery
+            return integration.name, (
+                tuple(client.list_data_fields()),
+                tuple(client.list_address_books()),
+            )
+        except RemoteError as exc:
+            where = f" at {integration.location}" if integration.location else ""
+            raise exc.about(
+                f"integration {integration.name!r}, dotmailer user "
+                f"{integration.connection.username}{where}"
+            ) from None
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dotmailer") as pool:
         return dict(pool.map(read, integrations))

@@ -18,7 +18,13 @@ from reconciler.cli.common import (
     session_options,
 )
 from reconciler.cli.plan import plan_options
-from reconciler.engine import PLAN_FILE_KIND, check_not_stale, open_session, read_plan_file
+from reconciler.engine import (
+    PLAN_FILE_KIND,
+    check_not_stale,
+    open_session,
+    plan_file_uses_sandbox,
+    read_plan_file,
+)
 from reconciler.errors import EXIT_APPLY_PARTIAL, EXIT_OK, UsageError
 from reconciler.plan.render import render
 
@@ -91,6 +97,7 @@ def command(
         saved, saved_options = read_plan_file(target)
         config_path = Path(saved.config_path)
         kwargs["integrations"] = saved_options.integrations
+        kwargs["sandbox"] = kwargs.get("sandbox") or plan_file_uses_sandbox(target)
     with open_session(make_session_options(config_path, **kwargs)) as session:  # noqa: SIM117
         with session.locked("apply"):
             progress("Refreshing live state…")

@@ -75,7 +75,7 @@ def command(
         )
         plan, _ = session.plan(options)
     if out is not None:
-        write_plan_file(out, plan, options)
+        write_plan_file(out, plan, options, sandbox=bool(kwargs.get("sandbox")))
     click.echo(render(plan, fmt, color=is_tty() and fmt == "text"), nl=False)  # type: ignore[arg-type]
     if out is not None and fmt == "text":
         click.echo(f"\nSaved the plan to {out}. Apply it with: reconciler apply {out}")

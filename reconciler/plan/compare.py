@@ -128,6 +128,12 @@ def build_plan(
     _plan_deletes(desired, state, scope, acc)
     _apply_delete_guards(desired, live, options, acc)
 
+    # An object deleted by hand is drift too (a scheduled --refresh-only plan must see it).
+    acc.drift += [
+        Drift(op.address, op.integration, (FieldChange("exists", True, False),), True)
+        for op in acc.ops
+        if isinstance(op, CreateOp) and op.reason == "missing_remote"
+    ]
     changing = _changed_integrations(acc.ops)
     reads = [
         _read_op(owners[i.owner], live)

@@ -421,3 +421,23 @@ def test_a_saved_plan_keeps_its_decisions(world: World, capsys: pytest.CaptureFi
     refused = world.cli("apply", "plan.json", "--allow-replace", "X", capsys=capsys)
     assert refused.code == 64
     assert "a saved plan keeps the decisions it was made with" in refused.err
+
+
+def test_a_refused_password_names_the_integration_and_never_the_password(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOTMAILER_APAC_PASSWORD", "not-the-apac-password")
+    refused = world.cli("plan", str(world.config), capsys=capsys)
+    assert refused.code == 4
+    assert "integration 'apac', dotmailer user apiuser-apac@apiconnector.com at " in refused.err
+    assert "apac.yaml:" in refused.err
+    assert "not-the-apac-password" not in refused.err + refused.out
+
+
+def test_an_oro_url_without_a_scheme_is_a_configuration_error(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RECONCILER_ORO_URL", world.server.url.removeprefix("http://"))
+    refused = world.cli("plan", str(world.config), capsys=capsys)
+    assert refused.code == 3
+    assert "must start with https://" in refused.err

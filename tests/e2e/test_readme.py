@@ -69,3 +69,13 @@ def test_sandbox_seed_option_seeds_the_embedded_world(
     err = capsys.readouterr().err
     assert "owners.yaml:" in err
     assert "error: spec.username: Oro user 'mkt.ops' does not exist" in err
+
+
+def test_a_saved_sandbox_plan_is_applied_to_the_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["plan", "--sandbox", str(EXAMPLES), "--out", "plan.json"]) == 0
+    assert "Apply it with: reconciler apply plan.json" in capsys.readouterr().out
+    assert main(["apply", "plan.json"]) == 0
+    assert capsys.readouterr().out.endswith("Apply finished: 30 succeeded, 0 failed, 0 skipped.\n")

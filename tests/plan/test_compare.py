@@ -551,3 +551,13 @@ def test_a_replace_of_a_field_an_unmanaged_mapping_uses_is_blocked() -> None:
         f"data field LOYALTY is used by the Oro mapping for {CONTACT} (not managed by "
         "reconciler); remove it there first"
     )
+
+
+def test_an_object_deleted_by_hand_is_drift_as_well_as_a_create() -> None:
+    live = converged_live(remote_books=(), oro_books=())
+    plan = build_plan(
+        desired(), world(live), converged_state(), FP, PlanOptions(prune=True, refresh_only=True)
+    )
+    assert [(d.address, d.changes, d.reverted) for d in plan.drift] == [
+        ("integration.emea.address_book.Newsletter", (FieldChange("exists", True, False),), True)
+    ]
