@@ -59,7 +59,11 @@ def test_every_output_and_file_of_a_busy_session_is_free_of_secrets(lab: Lab) ->
     refused = lab.run("apply", "integrations", "--auto-approve")
     TALLY.add(lab.scenario, faults=1)
     assert (refused.code, refused.out) == (4, ""), refused.err
-    assert refused.err.startswith("error: dotmailer: credentials refused: GET http://127.0.0.1:")
+    assert refused.err.startswith(
+        "error: dotmailer: credentials refused (integration 'amer', dotmailer user "
+        "apiuser-amer@apiconnector.com at "
+    )
+    assert ": GET http://127.0.0.1:" in refused.err
     debug = lab.run("--debug", "plan", "integrations")
     assert debug.code == 1 and "Traceback" in debug.err
     assert "AuthenticationError" in debug.err.splitlines()[-1]
