@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from reconciler.config import load_settings
+from reconciler.engine import SANDBOX_STATE_URL
 from reconciler.errors import EXIT_OK, UsageError
 from reconciler.state.base import (
     WHOLE_CONFIG,
@@ -32,8 +33,20 @@ from reconciler.state.migrate import migrate
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _use_sandbox_state(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta["reconciler.sandbox_state"] = True
+
+
 def _store_options(func: F) -> F:
     decorators = [
+        click.option(
+            "--sandbox",
+            is_flag=True,
+            expose_value=False,
+            callback=_use_sandbox_state,
+            help="The embedded sandbox's state (.reconciler/sandbox/state.db).",
+        ),
         click.option(
             "--state",
             "state_url",
@@ -71,8 +84,13 @@ def _lock_timeout(func: F) -> F:
 
 
 def state_url(explicit: str | None, config_path: Path) -> str:
-    """--state, else RECONCILER_STATE, else reconciler.yaml, else the default SQLite file."""
-    return explicit or load_settings(config_path).state
+    """--state, else --sandbox, else RECONCILER_STATE, else reconciler.yaml, else the default."""
+    if explicit:
+        return explicit
+    context = click.get_current_context(silent=True)
+    if context is not None and context.meta.get("reconciler.sandbox_state"):
+        return SANDBOX_STATE_URL
+    return load_settings(config_path).state
 
 
 @contextmanager

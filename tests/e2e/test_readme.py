@@ -54,6 +54,8 @@ def test_sandbox_plan_apply_plan(
     for name in ("state.db", "world.json"):
         assert stat.S_IMODE((sandbox / name).stat().st_mode) == 0o600
     assert not (tmp_path / ".reconciler" / "state.db").exists()
+    assert main(["state", "list", "--sandbox"]) == 0
+    assert "integration.emea\n" in capsys.readouterr().out
 
 
 def test_sandbox_seed_option_seeds_the_embedded_world(
