@@ -82,6 +82,8 @@ class Session:
     secrets: Mapping[str, IntegrationSecrets]
     sandbox: _Sandbox | None = None
     _dotmailer: dict[str, DotmailerClient] = field(default_factory=dict)
+    # One limiter per dotmailer account (SPEC §3): integrations sharing an API user share it.
+    _limiters: dict[str, RateLimiter] = field(default_factory=dict)
     _api_url: str | None = None
     _timeout: float = 121.0
 
@@ -93,7 +95,9 @@ class Session:
                 self.secrets[integration.name].password,
                 api_url=self._api_url,
                 timeout=self._timeout,
-                limiter=RateLimiter(),
+                limiter=self._limiters.setdefault(
+                    integration.connection.username.casefold(), RateLimiter()
+                ),
             )
             self._dotmailer[integration.name] = client
         return client
