@@ -12,11 +12,29 @@ from reconciler.cli.common import config_option, make_session_options, progress,
 from reconciler.engine import open_session
 from reconciler.errors import EXIT_OK, RemoteError, UsageError
 
+# The dotmailer connectors of the Oro bundle (oro-dotmailer-bundle.md §5, services.yml).
+CONNECTORS = (
+    "activity_contact",
+    "address_book",
+    "campaign",
+    "campaign_click",
+    "campaign_open",
+    "campaign_summary",
+    "contact",
+    "contact_export",
+    "datafield",
+    "unsubscribed_contact",
+)
+
 
 @click.command("sync")
 @click.argument("name")
 @config_option
-@click.option("--connector", help="Only this connector (e.g. datafield); default: all.")
+@click.option(
+    "--connector",
+    type=click.Choice(CONNECTORS),
+    help="Only this connector; default: all of them.",
+)
 @click.option("--force", is_flag=True, help="Force the sync (datafield: skip the interval).")
 @click.option("--wait", is_flag=True, help="Wait for the job to finish; fail if it fails.")
 @click.option(

@@ -441,3 +441,12 @@ def test_an_oro_url_without_a_scheme_is_a_configuration_error(
     refused = world.cli("plan", str(world.config), capsys=capsys)
     assert refused.code == 3
     assert "must start with https://" in refused.err
+
+
+def test_sync_refuses_a_connector_the_bundle_does_not_have(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    refused = world.cli("sync", "emea", "--config", str(world.config), "--connector", "bogus",
+                        capsys=capsys)  # fmt: skip
+    assert refused.code == 64
+    assert "Invalid value for '--connector': 'bogus' is not one of" in refused.err
