@@ -501,8 +501,8 @@ def _book_identity(
     desired_keys: set[str],
     claimed: set[str],
 ) -> tuple[ObjectRecord | None, str | None]:
-    """The state record behind a desired book, following a rename: the same name in another
-    case, ``renamedFrom``, or the same marketing list on a book that left the config. A record
+    """The state record behind a desired book, following a rename: ``renamedFrom``, the same
+    name in another case, or the same marketing list on a book that left the config. A record
     is claimed by one desired book only. Returns (record, previous address)."""
     addr = address("address_book", integration.name, book.name)
     record = state.objects.get(addr)
@@ -527,8 +527,8 @@ def _book_identity(
         return str(r.applied.get("name", ""))
 
     rules: tuple[Callable[[ObjectRecord], bool], ...] = (
-        lambda r: name(r).casefold() == book.key,  # the same book, its name in another case
         lambda r: book.renamed_from is not None and name(r) == book.renamed_from,
+        lambda r: name(r).casefold() == book.key,  # the same book, its name in another case
         lambda r: (
             name(r).casefold() not in desired_keys
             and book.marketing_list is not None
@@ -841,11 +841,27 @@ def _with_blocked(op: Op, why: str) -> Op:
 
 
 def _order(ops: list[Op]) -> list[Op]:
+    """Forward kinds in order, then deletes in reverse order. A delete that frees a name another
+    op of the same integration takes (a book renamed onto a removed book's name; dotmailer
+    names are unique case-insensitively) goes first, or that op would fail every run."""
     forward = [op for op in ops if not isinstance(op, DeleteOp)]
     deletes = [op for op in ops if isinstance(op, DeleteOp)]
+    taken = {
+        (op.kind, op.integration, str(op.after["name"]).casefold())
+        for op in forward
+        if op.after and "name" in op.after
+    }
+
+    def frees_a_name(op: Op) -> bool:
+        name = str((op.before or {}).get("name", "")).casefold()
+        return (op.kind, op.integration, name) in taken
+
+    first = [op for op in deletes if not op.blocked and frees_a_name(op)]
+    deletes = [op for op in deletes if op not in first]
     forward.sort(key=lambda op: (_FORWARD[op.kind], op.integration or "", op.address))
-    deletes.sort(key=lambda op: (-_FORWARD[op.kind], op.integration or "", op.address))
-    return forward + deletes
+    for group in (first, deletes):
+        group.sort(key=lambda op: (-_FORWARD[op.kind], op.integration or "", op.address))
+    return first + forward + deletes
 
 
 def _dedupe(ops: list[ReadOp]) -> list[Op]:

@@ -561,3 +561,31 @@ def test_an_object_deleted_by_hand_is_drift_as_well_as_a_create() -> None:
     assert [(d.address, d.changes, d.reverted) for d in plan.drift] == [
         ("integration.emea.address_book.Newsletter", (FieldChange("exists", True, False),), True)
     ]
+
+
+def test_a_delete_that_frees_a_name_runs_before_the_rename_that_takes_it() -> None:
+    state = converged_state(
+        record(
+            "integration.emea.address_book.Leads",
+            "address_book",
+            {**BOOK_APPLIED, "name": "Leads", "marketing_list": None},
+            dotmailer="13",
+            oro="32",
+        ),
+    )
+    live = converged_live(
+        remote_books=(
+            RemoteAddressBook(12, "Newsletter", "Private"),
+            RemoteAddressBook(13, "Leads", "Private"),
+        ),
+    )
+    renamed = integration(
+        address_books=(
+            AddressBook("LEADS", "Private", "EMEA subscribers", renamed_from="Newsletter"),
+        )
+    )
+    plan = build_plan(desired(renamed), world(live), state, FP, PlanOptions(prune=True))
+    assert [(op.action, op.address) for op in plan.ops if op.kind == "address_book"] == [
+        ("delete", "integration.emea.address_book.Leads"),
+        ("update", "integration.emea.address_book.LEADS"),
+    ]
