@@ -16,7 +16,6 @@ import contextlib
 import hashlib
 import os
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -103,15 +102,16 @@ class PostgresStore(SqlStore):
         clock: Clock = utc_now,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        super().__init__(clock=clock)
+        super().__init__(
+            heartbeat_interval=heartbeat_interval,
+            stale_after=stale_after,
+            poll_interval=poll_interval,
+            clock=clock,
+            sleep=sleep,
+        )
         self.url = display_url(url)
         self._conninfo, self.schema = _split_url(url)
-        self.heartbeat_interval = heartbeat_interval
-        self.stale_after = stale_after
-        self.poll_interval = poll_interval
         self._connect_timeout = connect_timeout
-        self._sleep = sleep
-        self._mutex = threading.RLock()
         self._conn = self._connect()
         database = str(_fetch_one(self._conn, "SELECT current_database()")[0])
         self._namespace = _int32(f"reconciler:{database}:{self.schema}")

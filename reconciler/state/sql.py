@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -88,8 +89,22 @@ class SqlStore:
 
     url: str
 
-    def __init__(self, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        *,
+        heartbeat_interval: float = 5.0,
+        stale_after: float = 60.0,
+        poll_interval: float = 0.5,
+        clock: Clock = utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """The lock timing and the one mutex both backends share."""
+        self.heartbeat_interval = heartbeat_interval
+        self.stale_after = stale_after
+        self.poll_interval = poll_interval
         self._clock = clock
+        self._sleep = sleep
+        self._mutex = threading.RLock()
 
     # --- what a backend provides ---------------------------------------------------------
 

@@ -14,7 +14,6 @@ import contextlib
 import os
 import sqlite3
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -82,14 +81,15 @@ class SqliteStore(SqlStore):
         clock: Clock = utc_now,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        super().__init__(clock=clock)
+        super().__init__(
+            heartbeat_interval=heartbeat_interval,
+            stale_after=stale_after,
+            poll_interval=poll_interval,
+            clock=clock,
+            sleep=sleep,
+        )
         self.path = Path(path)
         self.url = f"sqlite:///{self.path}"
-        self.heartbeat_interval = heartbeat_interval
-        self.stale_after = stale_after
-        self.poll_interval = poll_interval
-        self._sleep = sleep
-        self._mutex = threading.RLock()
         if not self.path.exists():
             _create(self.path)
         self._conn = _open_checked(self.path)
