@@ -13,34 +13,14 @@ from datetime import UTC, datetime
 
 from reconciler.engine import Session
 from reconciler.errors import UsageError
-from reconciler.model import DesiredState, LiveWorld
+from reconciler.model import LiveWorld
 from reconciler.plan import values as v
-from reconciler.plan.ops import address
+from reconciler.plan.compare import declared_objects
 from reconciler.state.base import ObjectRecord
 
 
-def _declared(desired: DesiredState) -> dict[str, tuple[str, str, str]]:
-    """address -> (kind, integration, key) for every declared object."""
-    result: dict[str, tuple[str, str, str]] = {}
-    for integration in desired.integrations:
-        name = integration.name
-        result[address("integration", name)] = ("integration", name, name)
-        for df in integration.data_fields:
-            result[address("data_field", name, df.key)] = ("data_field", name, df.name)
-        for book in integration.address_books:
-            result[address("address_book", name, book.name)] = ("address_book", name, book.name)
-    for mapping in desired.mappings:
-        key = v.mapping_key(mapping.entity)
-        result[address("mapping", mapping.integration, key)] = (
-            "mapping",
-            mapping.integration,
-            mapping.entity,
-        )
-    return result
-
-
 def import_object(session: Session, target: str, remote_id: str) -> ObjectRecord:
-    declared = _declared(session.desired)
+    declared = declared_objects(session.desired)
     if target not in declared:
         known = ", ".join(sorted(declared)[:5])
         raise UsageError(f"{target} is not a declared address (for example: {known})")

@@ -674,21 +674,29 @@ def _plan_mappings(
 # --- deletes ------------------------------------------------------------------------------
 
 
-def _desired_addresses(desired: DesiredState) -> set[str]:
-    result = set()
+def declared_objects(desired: DesiredState) -> dict[str, tuple[str, str, str]]:
+    """address -> (kind, integration, key) for every declared object (the key: integration
+    name, data-field name, book name, mapping entity). Deletes and ``state import`` use it."""
+    result: dict[str, tuple[str, str, str]] = {}
     for integration in desired.integrations:
-        result.add(address("integration", integration.name))
+        name = integration.name
+        result[address("integration", name)] = ("integration", name, name)
         for df in integration.data_fields:
-            result.add(address("data_field", integration.name, df.key))
+            result[address("data_field", name, df.key)] = ("data_field", name, df.name)
         for book in integration.address_books:
-            result.add(address("address_book", integration.name, book.name))
+            result[address("address_book", name, book.name)] = ("address_book", name, book.name)
     for mapping in desired.mappings:
-        result.add(address("mapping", mapping.integration, v.mapping_key(mapping.entity)))
+        key = v.mapping_key(mapping.entity)
+        result[address("mapping", mapping.integration, key)] = (
+            "mapping",
+            mapping.integration,
+            mapping.entity,
+        )
     return result
 
 
 def _plan_deletes(desired: DesiredState, state: Snapshot, scope: set[str], acc: _Acc) -> None:
-    wanted = _desired_addresses(desired)
+    wanted = declared_objects(desired)
     moved = {op.previous_address for op in acc.ops if op.previous_address}
     desired_integrations = {i.name for i in desired.integrations}
     for record in sorted(state.objects.values(), key=lambda r: r.address):
