@@ -7,6 +7,7 @@ sandbox with ``--sandbox``), and offers :meth:`Session.plan` and :meth:`Session.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -354,8 +355,6 @@ def refuse_gated(plan: Plan) -> None:
 
 
 def plan_digest(plan: Plan) -> str:
-    import hashlib
-
     ops = json.dumps([op_to_dict(op) for op in plan.ops], sort_keys=True, default=str)
     return "sha256:" + hashlib.sha256(ops.encode("utf-8")).hexdigest()
 
@@ -384,12 +383,14 @@ def write_plan_file(path: Path, plan: Plan, options: PlanOptions, *, sandbox: bo
     os.replace(tmp, path)
 
 
-def plan_file_uses_sandbox(path: Path) -> bool:
-    """Whether the saved plan was made with --sandbox (read after read_plan_file checked it)."""
-    return bool(json.loads(path.read_text(encoding="utf-8")).get("sandbox", False))
+@dataclass(frozen=True)
+class SavedPlan:
+    plan: Plan
+    options: PlanOptions
+    sandbox: bool  # made against the embedded sandbox, so applied there
 
 
-def read_plan_file(path: Path) -> tuple[Plan, PlanOptions]:
+def read_plan_file(path: Path) -> SavedPlan:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         if document.get("kind") != PLAN_FILE_KIND:
@@ -407,7 +408,7 @@ def read_plan_file(path: Path) -> tuple[Plan, PlanOptions]:
         raise StalePlanError(f"{path}: cannot read the saved plan: {exc}") from exc
     if document.get("digest") != plan_digest(plan):
         raise StalePlanError(f"{path}: the saved plan was edited after it was written")
-    return plan, options
+    return SavedPlan(plan, options, bool(document.get("sandbox", False)))
 
 
 def check_not_stale(

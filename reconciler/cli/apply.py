@@ -22,7 +22,6 @@ from reconciler.engine import (
     PLAN_FILE_KIND,
     check_not_stale,
     open_session,
-    plan_file_uses_sandbox,
     read_plan_file,
 )
 from reconciler.errors import EXIT_APPLY_PARTIAL, EXIT_OK, UsageError
@@ -94,10 +93,11 @@ def command(
                 "a saved plan keeps the decisions it was made with; make a new plan with "
                 "--allow-replace/--allow-empty and apply that"
             )
-        saved, saved_options = read_plan_file(target)
+        saved_file = read_plan_file(target)
+        saved, saved_options = saved_file.plan, saved_file.options
         config_path = Path(saved.config_path)
         kwargs["integrations"] = saved_options.integrations
-        kwargs["sandbox"] = kwargs.get("sandbox") or plan_file_uses_sandbox(target)
+        kwargs["sandbox"] = kwargs.get("sandbox") or saved_file.sandbox
     with open_session(make_session_options(config_path, **kwargs)) as session:  # noqa: SIM117
         with session.locked("apply"):
             progress("Refreshing live state…")

@@ -69,7 +69,7 @@ def comment(
     config_path: Path | None,
 ) -> int:
     """Print the sticky pull-request comment for a saved plan; secrets are scrubbed."""
-    plan, _ = read_plan_file(plan_path)
+    plan = read_plan_file(plan_path).plan
     config = config_path or Path(plan.config_path or ".")
     result = comment_body(
         plan,
@@ -138,8 +138,8 @@ def post(body_path: Path, repo: str, pr: int, api_url: str, key: str | None) -> 
 @click.argument("new", type=_PLAN_FILE)
 def compare(reviewed: Path, new: Path) -> int:
     """Exit 0 when NEW makes the same operations as REVIEWED, else list the differences, exit 5."""
-    reviewed_plan, _ = read_plan_file(reviewed)
-    new_plan, _ = read_plan_file(new)
+    reviewed_plan = read_plan_file(reviewed).plan
+    new_plan = read_plan_file(new).plan
     differences = compare_plans(reviewed_plan, new_plan)
     if differences:
         raise StalePlanError(
