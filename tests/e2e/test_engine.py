@@ -450,3 +450,66 @@ def test_sync_refuses_a_connector_the_bundle_does_not_have(
                         capsys=capsys)  # fmt: skip
     assert refused.code == 64
     assert "Invalid value for '--connector': 'bogus' is not one of" in refused.err
+
+
+def test_refresh_only_reports_drift_with_exit_2_and_plans_nothing(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    converge(world, capsys)
+    book = next(b for b in dm_books(world) if b["name"] == "Leads EMEA")
+    httpx.put(
+        f"{endpoint(world)}/v2/address-books/{book['id']}",
+        json={"name": "Leads EMEA", "visibility": "Public"},
+        auth=EMEA,
+    ).raise_for_status()
+    drift = world.cli(
+        "plan", str(world.config), "--refresh-only", "--detailed-exitcode", capsys=capsys
+    )
+    assert drift.code == 2
+    assert 'integration.emea.address_book["Leads EMEA"]: visibility "Public"' in drift.out
+    assert "  ~ integration" not in drift.out
+
+
+def test_apply_json_reports_every_result(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    applied = world.cli("apply", str(world.config), "--auto-approve", "--format", "json",
+                        capsys=capsys)  # fmt: skip
+    assert applied.code == 0
+    report = json.loads(applied.out)
+    assert report["summary"] == {"failed": 0, "skipped": 0, "succeeded": 30}
+    assert sorted(report["jobs"]) == ["amer", "apac", "emea"]
+    assert report["results"][0] == {
+        "action": "read",
+        "address": "owner.crm-admins",
+        "detail": "resolved",
+        "status": "succeeded",
+    }
+
+
+def test_without_an_oro_url_plan_says_where_to_set_it(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RECONCILER_ORO_URL")
+    refused = world.cli("plan", str(world.config), capsys=capsys)
+    assert (refused.code, refused.err) == (
+        3,
+        "error: no Oro URL configured: set oro.url in reconciler.yaml or RECONCILER_ORO_URL "
+        "(or run against the embedded sandbox with --sandbox)\n",
+    )
+
+
+def test_an_unexpected_error_writes_its_traceback_to_a_log_and_exits_1(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reconciler.engine
+
+    def broken(*_: object, **__: object) -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(reconciler.engine, "git_sha", broken)
+    crashed = world.cli("plan", str(world.config), capsys=capsys)
+    assert crashed.code == 1
+    assert crashed.err.startswith(
+        "error: unexpected ZeroDivisionError: a bug; the traceback is in "
+    )
+    log = Path(crashed.err.rsplit(" ", 1)[-1].strip())
+    assert "ZeroDivisionError: a bug" in log.read_text(encoding="utf-8")
