@@ -48,7 +48,6 @@ import httpx
 import yaml
 
 from reconciler.config import load_desired_state, validate_config
-from reconciler.engine import SessionOptions, open_session
 from reconciler.model import (
     BusinessUnit,
     DesiredState,
@@ -65,6 +64,7 @@ from reconciler.providers._http import Caller
 from reconciler.refresh import read_workers
 from reconciler.sandbox.core import Faults, SandboxServer
 from reconciler.sandbox.world import Sandbox
+from reconciler.session import SessionOptions, open_session
 from reconciler.state.base import Snapshot
 
 TYPES = ("String", "Numeric", "Date", "Boolean")
@@ -727,7 +727,7 @@ def rate_bound_apply(
         (plan, live) = session.plan(PlanOptions())
         started_at = time.time()
         result, seconds = timed(lambda: session.apply(plan, live))
-        stats = [c.limiter.stats() for c in session._dotmailer.values()]
+        stats = [c.limiter.stats() for c in session.dotmailer.made()]
         use, windows = budget_use(world.windows(), started_at, calls)
         figures.add(
             f"rate-bound apply ({args.throttled} accounts at {calls} calls/{window} s)",

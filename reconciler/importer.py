@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from reconciler.engine import Session
 from reconciler.errors import UsageError
 from reconciler.model import LiveWorld
 from reconciler.plan import values as v
 from reconciler.plan.compare import declared_objects
+from reconciler.plan.steps import Kind
+from reconciler.session import Session
 from reconciler.state.base import ObjectRecord
 
 
@@ -40,7 +41,7 @@ def import_object(session: Session, target: str, remote_id: str) -> ObjectRecord
             )
     record = ObjectRecord(
         address=target,
-        kind=kind,
+        kind=kind.value,
         integration=integration,
         remote_ids=remote_ids,
         applied=applied,
@@ -55,19 +56,19 @@ def import_object(session: Session, target: str, remote_id: str) -> ObjectRecord
 
 
 def _find(
-    world: LiveWorld, kind: str, integration: str, key: str, remote_id: str
+    world: LiveWorld, kind: Kind, integration: str, key: str, remote_id: str
 ) -> tuple[dict[str, str], dict[str, object]]:
     live = world.integration(integration)
-    if kind == "integration":
+    if kind == Kind.INTEGRATION:
         if live.oro is None or live.oro.id != remote_id:
             raise UsageError(
                 f"Oro has no dotmailer integration {remote_id!r} named {integration!r}"
             )
         return (
             {"oro": live.oro.id, "oro_transport": live.oro.transport_id},
-            v.live_integration_values(live.oro, world),
+            v.live_integration(live.oro, world).values(),
         )
-    if kind == "data_field":
+    if kind == Kind.DATA_FIELD:
         remote = next(
             (f for f in live.remote_fields or () if f.name.upper() == remote_id.upper()), None
         )
@@ -77,9 +78,9 @@ def _find(
                 f"(a data field is imported by its name, {key!r})"
             )
         oro = next((f for f in live.oro_fields if f.name.upper() == key.upper()), None)
-        values = v.live_data_field_values(remote, oro) or {}
-        return ({"oro": oro.id} if oro else {}), values
-    if kind == "address_book":
+        found = v.live_data_field(remote, oro)
+        return ({"oro": oro.id} if oro else {}), found.values() if found else {}
+    if kind == Kind.ADDRESS_BOOK:
         book = next((b for b in live.remote_books or () if str(b.id) == remote_id), None)
         if book is None:
             raise UsageError(
@@ -87,9 +88,10 @@ def _find(
             )
         oro_book = next((b for b in live.oro_books if b.origin_id == book.id), None)
         ids = {"dotmailer": str(book.id), **({"oro": oro_book.id} if oro_book else {})}
-        return ids, v.live_address_book_values(book, oro_book, world) or {}
+        spec = v.live_address_book(book, oro_book, world)
+        return ids, spec.values() if spec else {}
     mapping = next((m for m in live.oro_mappings if m.id == remote_id), None)
     if mapping is None or mapping.entity != key:
         raise UsageError(f"Oro has no mapping {remote_id!r} for {key} on {integration!r}")
     names = {f.id: f.name for f in live.oro_fields}
-    return {"oro": mapping.id}, v.live_mapping_values(mapping, names)
+    return {"oro": mapping.id}, v.live_mapping(mapping, names).values()

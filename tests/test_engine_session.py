@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.engine import SessionOptions, open_session
+from reconciler.session import SessionOptions, open_session
 
 REPO = Path(__file__).resolve().parent.parent
 

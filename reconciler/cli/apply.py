@@ -9,7 +9,6 @@ from typing import Any
 
 import click
 
-from reconciler.apply import FAILED, SKIPPED, ApplyResult, OpResult
 from reconciler.cli.common import (
     decision_options,
     is_tty,
@@ -18,14 +17,11 @@ from reconciler.cli.common import (
     session_options,
 )
 from reconciler.cli.plan import plan_options
-from reconciler.engine import (
-    PLAN_FILE_KIND,
-    check_not_stale,
-    open_session,
-    read_plan_file,
-)
 from reconciler.errors import EXIT_APPLY_PARTIAL, EXIT_OK, UsageError
+from reconciler.execute import FAILED, SKIPPED, ApplyResult, OpResult
 from reconciler.plan.render import render
+from reconciler.plan.saved import PLAN_FILE_KIND, check_not_stale, read_plan_file
+from reconciler.session import open_session
 
 
 def _is_plan_file(path: Path) -> bool:

@@ -20,8 +20,8 @@ from reconciler.ci import (
     post_sticky_comment,
     secret_values,
 )
-from reconciler.engine import read_plan_file
 from reconciler.errors import EXIT_OK, StalePlanError, UsageError
+from reconciler.plan.saved import read_plan_file
 
 _PLAN_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 

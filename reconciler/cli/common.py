@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler.engine import SessionOptions
+from reconciler.session import SessionOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -14,10 +14,11 @@ from reconciler.cli.common import (
     progress,
     session_options,
 )
-from reconciler.engine import open_session, write_plan_file
 from reconciler.errors import EXIT_CHANGES, EXIT_OK
 from reconciler.plan.compare import PlanOptions
 from reconciler.plan.render import render
+from reconciler.plan.saved import write_plan_file
+from reconciler.session import open_session
 
 
 def plan_options(

@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 import click
 
 from reconciler.config import load_settings
-from reconciler.engine import SANDBOX_STATE_URL
 from reconciler.errors import EXIT_OK, UsageError
+from reconciler.sandbox.embedded import SANDBOX_STATE_URL
 from reconciler.state.base import (
     WHOLE_CONFIG,
     LockInfo,

@@ -8,9 +8,9 @@ from typing import Any
 import click
 
 from reconciler.cli.common import config_option, make_session_options, session_options
-from reconciler.engine import open_session
 from reconciler.errors import EXIT_OK
 from reconciler.importer import import_object
+from reconciler.session import open_session
 
 
 @click.command("import")

@@ -9,8 +9,8 @@ from typing import Any
 import click
 
 from reconciler.cli.common import config_option, make_session_options, progress, session_options
-from reconciler.engine import open_session
 from reconciler.errors import EXIT_OK, RemoteError, UsageError
+from reconciler.session import open_session
 
 # The dotmailer connectors of the Oro bundle (oro-dotmailer-bundle.md §5, services.yml).
 CONNECTORS = (

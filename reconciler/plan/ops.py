@@ -1,10 +1,14 @@
 """Typed operations and the frozen Plan (STYLE.md: alembic ops, sqlmesh Plan).
 
-An op is data: what will change, at which address, from which value to which, and why. Renderers
-and the apply executor dispatch on the op's class with an exhaustive ``match``; nothing dispatches
-on strings. Values in ``before``/``after`` are JSON-able and never hold a secret: a secret field
-is listed in ``sensitive`` and its value is ``None`` on both sides (renderers show
-``(sensitive)``).
+An op is data: what will change, at which address, from which value to which, and why. A change
+op carries its *work* (:mod:`reconciler.plan.steps`): the typed spec of its kind and the steps
+apply runs. Renderers and the executor dispatch on the op's class and the work's type with
+exhaustive ``match`` statements; nothing dispatches on strings.
+
+``before``/``after`` are the reviewer's view, JSON-able: for a change op they are its spec's
+values (the live or last-applied values for ``before``), so what is shown is what runs. They
+never hold a secret: a secret field is listed in ``sensitive`` and has no value on either side
+(renderers show ``(sensitive)``).
 """
 
 from __future__ import annotations
@@ -12,13 +16,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.plan.steps import Kind, Step, Work
 
 FORMAT_VERSION = "1.0"
 
-Kind = Literal["owner", "integration", "data_field", "address_book", "mapping", "sync"]
-KINDS: tuple[Kind, ...] = ("owner", "integration", "data_field", "address_book", "mapping", "sync")
+KINDS: tuple[Kind, ...] = tuple(Kind)
 
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -35,14 +40,14 @@ def address(kind: Kind, integration: str | None = None, key: str | None = None) 
     ``integration.emea.address_book["Newsletter EMEA"]``, ``integration.emea.mapping.contact``,
     ``integration.emea.sync``. Segments that are not ``[A-Za-z0-9_-]+`` are JSON-quoted.
     """
-    if kind == "owner":
+    if kind == Kind.OWNER:
         assert key is not None
         return f"owner{_segment(key)}"
     assert integration is not None
     base = f"integration{_segment(integration)}"
-    if kind == "integration":
+    if kind == Kind.INTEGRATION:
         return base
-    if kind == "sync":
+    if kind == Kind.SYNC:
         return f"{base}.sync"
     assert key is not None
     return f"{base}.{kind}{_segment(key)}"
@@ -83,27 +88,55 @@ class Op:
     action = "no-op"
     symbol = " "
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.kind, Kind):
+            object.__setattr__(self, "kind", Kind(self.kind))
+
     @property
     def is_change(self) -> bool:
         return True
 
 
 @dataclass(frozen=True, kw_only=True)
-class CreateOp(Op):
+class ChangeOp(Op):
+    """An op that writes: its ``work`` says what to write and how. ``work`` is None only for an
+    op built by hand to be shown (apply refuses it)."""
+
+    work: Work | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.work is None:
+            return
+        if self.work.kind != self.kind:
+            raise ValueError(f"{self.address}: a {self.kind} op cannot carry {self.work.kind} work")
+        self._show(self.work.spec.values())
+
+    def _show(self, values: Mapping[str, Any]) -> None:
+        """The work's values are what the op shows as ``after``."""
+        if self.after is None:
+            object.__setattr__(self, "after", values)
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """The remote calls apply makes, in order."""
+        return self.work.steps if self.work is not None else ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateOp(ChangeOp):
     action = "create"
     symbol = "+"
-    steps: tuple[str, ...] = ()  # which sides to write, e.g. ("dotmailer", "oro")
 
 
 @dataclass(frozen=True, kw_only=True)
-class UpdateOp(Op):
+class UpdateOp(ChangeOp):
     action = "update"
     symbol = "~"
-    steps: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
-class ReplaceOp(Op):
+class ReplaceOp(ChangeOp):
     """Delete then create (dotmailer cannot update a data field). Destructive and gated."""
 
     action = "replace"
@@ -112,14 +145,20 @@ class ReplaceOp(Op):
 
 
 @dataclass(frozen=True, kw_only=True)
-class DeleteOp(Op):
+class DeleteOp(ChangeOp):
+    """Remove an object this tool made. Its work's spec is the object as last applied, and
+    ``before`` shows it (a delete has no ``after``)."""
+
     action = "delete"
     symbol = "-"
-    steps: tuple[str, ...] = ()
+
+    def _show(self, values: Mapping[str, Any]) -> None:
+        if self.before is None:
+            object.__setattr__(self, "before", values)
 
 
 @dataclass(frozen=True, kw_only=True)
-class AdoptOp(Op):
+class AdoptOp(ChangeOp):
     """A live object that matches a desired one but is not in state: recorded, not recreated.
 
     ``changes`` may be non-empty when the adopted object also needs an update (for example a
@@ -128,7 +167,6 @@ class AdoptOp(Op):
 
     action = "adopt"
     symbol = "="
-    steps: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -153,7 +191,9 @@ class SyncOp(Op):
     force: bool = False
 
 
-OP_TYPES: tuple[type[Op], ...] = (
+AnyOp = CreateOp | UpdateOp | ReplaceOp | DeleteOp | AdoptOp | ReadOp | SyncOp
+
+OP_TYPES: tuple[type[AnyOp], ...] = (
     CreateOp,
     UpdateOp,
     ReplaceOp,
@@ -162,7 +202,7 @@ OP_TYPES: tuple[type[Op], ...] = (
     ReadOp,
     SyncOp,
 )
-_BY_ACTION: dict[str, type[Op]] = {cls.action: cls for cls in OP_TYPES}
+BY_ACTION: dict[str, type[AnyOp]] = {cls.action: cls for cls in OP_TYPES}
 
 
 @dataclass(frozen=True)
@@ -179,7 +219,7 @@ class Drift:
 class Plan:
     """Everything apply needs and everything a reviewer reads. Frozen and serialisable."""
 
-    ops: tuple[Op, ...]
+    ops: tuple[AnyOp, ...]
     drift: tuple[Drift, ...] = ()
     warnings: tuple[str, ...] = ()
     config_path: str = ""
@@ -193,7 +233,7 @@ class Plan:
     format_version: str = FORMAT_VERSION
 
     @property
-    def changes(self) -> tuple[Op, ...]:
+    def changes(self) -> tuple[AnyOp, ...]:
         return tuple(op for op in self.ops if op.is_change)
 
     @property
@@ -208,86 +248,10 @@ class Plan:
         return result
 
 
-def paired_ops(old: Plan, new: Plan) -> Iterator[tuple[str, Op | None, Op | None]]:
+def paired_ops(old: Plan, new: Plan) -> Iterator[tuple[str, AnyOp | None, AnyOp | None]]:
     """Every address of either plan, sorted, with its op in each (None where absent): the
     walk both the stale-plan check and ``ci compare`` make."""
     before = {op.address: op for op in old.ops}
     after = {op.address: op for op in new.ops}
     for where in sorted(set(before) | set(after)):
         yield where, before.get(where), after.get(where)
-
-
-# --- serialisation (saved plans) --------------------------------------------------------
-
-
-def op_to_dict(op: Op) -> dict[str, Any]:
-    data = asdict(op)
-    data["action"] = op.action
-    data["changes"] = [asdict(change) for change in op.changes]
-    data["sensitive"] = list(op.sensitive)
-    for key in ("steps",):
-        if key in data:
-            data[key] = list(data[key])
-    return data
-
-
-def op_from_dict(data: Mapping[str, Any]) -> Op:
-    cls = _BY_ACTION[data["action"]]
-    names = {f.name for f in fields(cls)}
-    kwargs: dict[str, Any] = {k: v for k, v in data.items() if k in names}
-    kwargs["changes"] = tuple(FieldChange(**c) for c in data.get("changes", ()))
-    kwargs["sensitive"] = tuple(data.get("sensitive", ()))
-    if "steps" in names:
-        kwargs["steps"] = tuple(data.get("steps", ()))
-    kwargs["remote_ids"] = dict(data.get("remote_ids", {}))
-    return cls(**kwargs)
-
-
-def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    return {
-        "format_version": plan.format_version,
-        "config_path": plan.config_path,
-        "config_digest": plan.config_digest,
-        "git_sha": plan.git_sha,
-        "state_lineage": plan.state_lineage,
-        "state_serial": plan.state_serial,
-        "created_at": plan.created_at,
-        "refresh_only": plan.refresh_only,
-        "integrations": list(plan.integrations),
-        "warnings": list(plan.warnings),
-        "ops": [op_to_dict(op) for op in plan.ops],
-        "drift": [
-            {
-                "address": d.address,
-                "integration": d.integration,
-                "changes": [asdict(c) for c in d.changes],
-                "reverted": d.reverted,
-            }
-            for d in plan.drift
-        ],
-    }
-
-
-def plan_from_dict(data: Mapping[str, Any]) -> Plan:
-    return Plan(
-        ops=tuple(op_from_dict(op) for op in data["ops"]),
-        drift=tuple(
-            Drift(
-                address=d["address"],
-                integration=d["integration"],
-                changes=tuple(FieldChange(**c) for c in d["changes"]),
-                reverted=d["reverted"],
-            )
-            for d in data.get("drift", ())
-        ),
-        warnings=tuple(data.get("warnings", ())),
-        config_path=data.get("config_path", ""),
-        config_digest=data.get("config_digest", ""),
-        git_sha=data.get("git_sha"),
-        state_lineage=data.get("state_lineage", ""),
-        state_serial=int(data.get("state_serial", 0)),
-        created_at=data.get("created_at", ""),
-        refresh_only=bool(data.get("refresh_only", False)),
-        integrations=tuple(data.get("integrations", ())),
-        format_version=data.get("format_version", FORMAT_VERSION),
-    )

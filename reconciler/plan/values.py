@@ -1,24 +1,20 @@
-"""Declared values of each kind, in one canonical JSON shape for desired, live and state.
+"""The live world as specs: what each live object is, in the form compare diffs.
 
-Compare, the state's ``applied`` values and the apply executor all use these functions, so a
-value is normalised once and the same way everywhere (plan-apply-anchors.md §3 complaint 1:
-perpetual diffs come from comparing differently normalised values).
+Compare, ``state import`` and the state's last-applied values all read live objects through
+these functions, so a live value is normalised once and exactly as a desired one is
+(:mod:`reconciler.plan.specs`). Fingerprints of the live objects behind an address live here
+too: a saved plan records them, and apply refuses the plan when one moved.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
 from reconciler.model import (
-    AddressBook,
-    DataField,
-    DataFieldMapping,
     LiveWorld,
     OroAddressBook,
     OroDataField,
@@ -27,13 +23,13 @@ from reconciler.model import (
     RemoteAddressBook,
     RemoteDataField,
 )
-
-# Fields whose change cannot be made in place: dotmailer has no data-field update
-# (oro-dotmailer-bundle.md §2 "No update path").
-DATA_FIELD_REPLACE_FIELDS = ("default", "type", "visibility")
-INTEGRATION_SECRET_FIELDS = ("oauth_client_secret", "password")
-
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+from reconciler.plan.specs import (
+    AddressBookSpec,
+    DataFieldSpec,
+    IntegrationSpec,
+    MappedField,
+    MappingSpec,
+)
 
 
 @dataclass(frozen=True)
@@ -67,103 +63,42 @@ def _names(world: LiveWorld) -> _Names:
     return names
 
 
-def canonical_default(type_: str, value: Any) -> Any:
-    """A data-field default as dotmailer stores it (oro-dotmailer-bundle.md §2, DataFieldManager):
-    Numeric as an int (decimals truncated), Boolean as a bool, Date as ``YYYY-MM-DDTHH:MM:SS``,
-    String as text; empty and the API's ``'null'`` are None."""
-    if value is None or value == "" or value == "null":
-        return None
-    if type_ == "Numeric":
-        try:
-            return int(float(value))
-        except (TypeError, ValueError):
-            return str(value)
-    if type_ == "Boolean":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("yes", "true", "1"):
-            return True
-        if text in ("no", "false", "0"):
-            return False
-        return None
-    if type_ == "Date":
-        if isinstance(value, datetime):
-            return value.strftime("%Y-%m-%dT%H:%M:%S")
-        if isinstance(value, date):
-            return value.strftime("%Y-%m-%dT00:00:00")
-        text = str(value).strip()
-        if _DATE_ONLY.match(text):
-            return f"{text}T00:00:00"
-        return text.removesuffix("Z")[:19]
-    return str(value)
+def live_integration(oro: OroIntegration, world: LiveWorld) -> IntegrationSpec:
+    names = _names(world)
+    users, orgs, units = names.users, names.organizations, names.business_units
+    return IntegrationSpec(
+        enabled=oro.enabled,
+        owner=users.get(oro.owner_user_id or "", oro.owner_user_id),
+        organization=orgs.get(oro.organization_id or "", oro.organization_id),
+        business_unit=units.get(oro.business_unit_id or "", oro.business_unit_id),
+        username=oro.username,
+        oauth_client_id=oro.client_id or None,
+        custom_domain=oro.custom_domain or None,
+    )
 
 
-def oro_default(type_: str, value: Any) -> str | None:
-    """The default as Oro's DataField entity stores it (a string; Boolean as Yes/No)."""
-    canonical = canonical_default(type_, value)
-    if canonical is None:
-        return None
-    if isinstance(canonical, bool):
-        return "Yes" if canonical else "No"
-    return str(canonical)
-
-
-# --- data fields ---------------------------------------------------------------------------
-
-
-def data_field_values(field: DataField) -> dict[str, Any]:
-    # dotmailer stores data-field names in upper case (dotdigital-api-v2.md §3); comparing the
-    # declared case would report a difference that apply can never remove.
-    return {
-        "name": field.name.upper(),
-        "type": field.type,
-        "visibility": field.visibility,
-        "default": canonical_default(field.type, field.default),
-        "notes": field.notes,
-    }
-
-
-def live_data_field_values(
+def live_data_field(
     remote: RemoteDataField | None, oro: OroDataField | None
-) -> dict[str, Any] | None:
+) -> DataFieldSpec | None:
     """dotmailer is the source of truth for type/visibility/default, Oro for notes."""
-    if remote is None and oro is None:
-        return None
+    notes = oro.notes if oro is not None else None
     if remote is not None:
-        values = {
-            "name": remote.name.upper(),
-            "type": remote.type,
-            "visibility": remote.visibility,
-            "default": canonical_default(remote.type, remote.default),
-        }
-    else:
-        assert oro is not None
-        values = {
-            "name": oro.name.upper(),
-            "type": oro.type,
-            "visibility": oro.visibility,
-            "default": canonical_default(oro.type, oro.default),
-        }
-    values["notes"] = oro.notes if oro is not None else None
-    return values
+        return DataFieldSpec.make(
+            remote.name, remote.type, remote.visibility, remote.default, notes
+        )
+    if oro is not None:
+        return DataFieldSpec.make(oro.name, oro.type, oro.visibility, oro.default, notes)
+    return None
 
 
-# --- address books -------------------------------------------------------------------------
+def oro_data_field(oro: OroDataField) -> DataFieldSpec:
+    """Oro's own copy of a data field (Oro keeps type, visibility and default too)."""
+    return DataFieldSpec.make(oro.name, oro.type, oro.visibility, oro.default, oro.notes)
 
 
-def address_book_values(book: AddressBook) -> dict[str, Any]:
-    return {
-        "name": book.name,
-        "visibility": book.visibility,
-        "marketing_list": book.marketing_list,
-        "create_entities": book.create_entities,
-    }
-
-
-def live_address_book_values(
+def live_address_book(
     remote: RemoteAddressBook | None, oro: OroAddressBook | None, world: LiveWorld
-) -> dict[str, Any] | None:
+) -> AddressBookSpec | None:
     if remote is None and oro is None:
         return None
     lists = _names(world).marketing_lists
@@ -171,81 +106,32 @@ def live_address_book_values(
     visibility = (
         remote.visibility if remote is not None else oro.visibility if oro is not None else ""
     )
-    return {
-        "name": name,
-        "visibility": visibility,
-        "marketing_list": (
+    return AddressBookSpec(
+        name=name,
+        visibility=visibility,
+        marketing_list=(
             lists.get(oro.marketing_list_id, oro.marketing_list_id)
             if oro is not None and oro.marketing_list_id is not None
             else None
         ),
-        "create_entities": oro.create_entities if oro is not None else False,
-    }
+        create_entities=oro.create_entities if oro is not None else False,
+    )
 
 
-# --- mappings ------------------------------------------------------------------------------
-
-
-FIELD_PREFIX = "field."
-TWO_WAY = " (two-way)"
-
-
-def _config_value(entity_fields: Sequence[str], two_way: bool) -> str:
-    """One mapped field as a reviewer reads it: ``firstName,lastName`` or
-    ``firstName (two-way)``. Entity fields are comma-joined as Oro stores them."""
-    return ",".join(entity_fields) + (TWO_WAY if two_way else "")
-
-
-def mapping_values(mapping: DataFieldMapping) -> dict[str, Any]:
-    """A mapping flattened to one key per mapped data field, so a plan diffs it field by field
-    (plan-apply-anchors.md §3 complaint 6: nested values diffed as one long string)."""
-    values: dict[str, Any] = {"entity": mapping.entity, "sync_priority": mapping.sync_priority}
-    for f in mapping.fields:
-        values[FIELD_PREFIX + f.data_field.upper()] = _config_value(f.entity_fields, f.two_way_sync)
-    return values
-
-
-def live_mapping_values(mapping: OroMapping, fields_by_id: Mapping[str, str]) -> dict[str, Any]:
-    values: dict[str, Any] = {"entity": mapping.entity, "sync_priority": mapping.sync_priority}
-    for c in mapping.configs:
-        name = fields_by_id.get(c.data_field_id, f"#{c.data_field_id}").upper()
-        values[FIELD_PREFIX + name] = _config_value(c.entity_fields, c.two_way_sync)
-    return values
-
-
-def mapping_configs(values: Mapping[str, Any]) -> list[tuple[str, tuple[str, ...], bool]]:
-    """(data field, entity fields, two-way) for each mapped field of flattened values, sorted."""
-    result = []
-    for key in sorted(values):
-        if not key.startswith(FIELD_PREFIX):
-            continue
-        text = str(values[key])
-        two_way = text.endswith(TWO_WAY)
-        fields = text.removesuffix(TWO_WAY)
-        result.append((key.removeprefix(FIELD_PREFIX), tuple(fields.split(",")), two_way))
-    return result
-
-
-def mapping_key(entity: str) -> str:
-    """The address key of a mapping: the entity's short class name, lower case."""
-    return entity.rsplit("\\", 1)[-1].lower()
-
-
-# --- integrations --------------------------------------------------------------------------
-
-
-def live_integration_values(oro: OroIntegration, world: LiveWorld) -> dict[str, Any]:
-    names = _names(world)
-    users, orgs, units = names.users, names.organizations, names.business_units
-    return {
-        "enabled": oro.enabled,
-        "owner": users.get(oro.owner_user_id or "", oro.owner_user_id),
-        "organization": orgs.get(oro.organization_id or "", oro.organization_id),
-        "business_unit": units.get(oro.business_unit_id or "", oro.business_unit_id),
-        "username": oro.username,
-        "oauth_client_id": oro.client_id or None,
-        "custom_domain": oro.custom_domain or None,
-    }
+def live_mapping(mapping: OroMapping, fields_by_id: Mapping[str, str]) -> MappingSpec:
+    """``fields_by_id``: Oro data-field id -> name, for the configs' data fields."""
+    return MappingSpec.make(
+        mapping.entity,
+        mapping.sync_priority,
+        tuple(
+            MappedField(
+                fields_by_id.get(c.data_field_id, f"#{c.data_field_id}").upper(),
+                c.entity_fields,
+                c.two_way_sync,
+            )
+            for c in mapping.configs
+        ),
+    )
 
 
 # --- fingerprints --------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from reconciler.engine import write_plan_file
 from reconciler.plan.compare import PlanOptions
 from reconciler.plan.ops import (
     CreateOp,
@@ -18,6 +17,7 @@ from reconciler.plan.ops import (
     UpdateOp,
     address,
 )
+from reconciler.plan.saved import write_plan_file
 
 HEAD_SHA = "0123456789abcdef0123456789abcdef01234567"
 
@@ -41,7 +41,6 @@ def create_field(name: str, integration: str = "emea", **values: Any) -> CreateO
         integration=integration,
         reason="not_in_state",
         after={"name": name, "type": "String", "visibility": "Private", **values},
-        steps=("dotmailer", "oro"),
     )
 
 

@@ -500,12 +500,12 @@ def test_without_an_oro_url_plan_says_where_to_set_it(
 def test_an_unexpected_error_writes_its_traceback_to_a_log_and_exits_1(
     world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import reconciler.engine
+    import reconciler.session
 
     def broken(*_: object, **__: object) -> None:
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(reconciler.engine, "git_sha", broken)
+    monkeypatch.setattr(reconciler.session, "git_sha", broken)
     crashed = world.cli("plan", str(world.config), capsys=capsys)
     assert crashed.code == 1
     assert crashed.err.startswith(

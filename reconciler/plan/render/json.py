@@ -47,7 +47,7 @@ from reconciler.plan.ops import (
     SyncOp,
     UpdateOp,
 )
-from reconciler.plan.render._common import (
+from reconciler.plan.render.common import (
     drift_sensitive_names,
     forcing_fields,
     is_gated,

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reconciler.plan.ops import Op, Plan
-from reconciler.plan.render._common import (
+from reconciler.plan.render.common import (
     REFRESH_ONLY_NOTE,
     SUMMARY_ACTIONS,
     gate_hint,

@@ -23,7 +23,7 @@ from reconciler.plan.ops import (
     SyncOp,
     UpdateOp,
 )
-from reconciler.plan.render._common import (
+from reconciler.plan.render.common import (
     REFRESH_ONLY_NOTE,
     SENSITIVE,
     drift_sensitive_names,

@@ -57,7 +57,6 @@ def create_field(name: str, integration: str = "emea", **values: Any) -> CreateO
         integration=integration,
         reason="not_in_state",
         after=after,
-        steps=("dotmailer", "oro"),
     )
 
 

@@ -1,4 +1,4 @@
-"""render/_common.py: format_value writes exactly what json.dumps writes, fast path or not."""
+"""render/common.py: format_value writes exactly what json.dumps writes, fast path or not."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from reconciler.plan.render._common import format_value
+from reconciler.plan.render.common import format_value
 
 
 @pytest.mark.parametrize(

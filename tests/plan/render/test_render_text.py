@@ -20,7 +20,7 @@ from render_plans import (
 
 from reconciler.plan.ops import UpdateOp
 from reconciler.plan.render import render, render_text
-from reconciler.plan.render._common import address_key
+from reconciler.plan.render.common import address_key
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

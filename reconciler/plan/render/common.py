@@ -60,7 +60,7 @@ def format_value(value: Any) -> str:
         return _LITERALS[value]
     if type(value) is int:
         return repr(value)
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return json.dumps(shown(value), ensure_ascii=False, sort_keys=True)
 
 
 _encode_str = json.encoder.encode_basestring  # what json.dumps uses with ensure_ascii=False
@@ -80,11 +80,26 @@ def drift_sensitive_names(changes: Iterable[FieldChange]) -> frozenset[str]:
     return frozenset(c.field for c in changes if c.sensitive)
 
 
+def shown(value: Any) -> Any:
+    """A value as a reviewer reads it. Values stay structured until here; only a mapped data
+    field's ``{"entity_fields": [...], "two_way_sync": bool}`` becomes its one-line text,
+    ``firstName,lastName`` or ``firstName (two-way)`` (entity fields comma-joined as Oro
+    stores them)."""
+    if (
+        type(value) is dict
+        and value.keys() == {"entity_fields", "two_way_sync"}
+        and isinstance(value["entity_fields"], list)
+    ):
+        text = ",".join(map(str, value["entity_fields"]))
+        return text + (" (two-way)" if value["two_way_sync"] is True else "")
+    return value
+
+
 def without(values: Mapping[str, Any] | None, names: frozenset[str]) -> dict[str, Any] | None:
-    """``values`` minus the sensitive keys (None stays None)."""
+    """``values`` as shown, minus the sensitive keys (None stays None)."""
     if values is None:
         return None
-    return {key: value for key, value in values.items() if key not in names}
+    return {key: shown(value) for key, value in values.items() if key not in names}
 
 
 def merged(

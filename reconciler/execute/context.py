@@ -1,0 +1,226 @@
+"""What the per-kind executors share: the clients (typed as Protocols), the journal, state
+writes, lookups in the desired and live worlds, and what one integration's ops learn as they
+run (ids made earlier in the same apply)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from reconciler.execute.journal import Journal
+from reconciler.model import (
+    DesiredState,
+    Integration,
+    LiveWorld,
+    OroAddressBook,
+    OroDataField,
+    OroIntegration,
+    OroMapping,
+    Owner,
+    RemoteAddressBook,
+    RemoteDataField,
+    SyncJob,
+)
+from reconciler.plan.ops import Op
+from reconciler.state.base import ObjectRecord, StateStore
+
+
+class OroWriter(Protocol):
+    """The Oro calls apply makes (``providers.oro.OroClient``)."""
+
+    def list_integrations(self) -> list[OroIntegration]: ...
+    def create_integration(
+        self,
+        name: str,
+        enabled: bool,
+        organization_id: str,
+        owner_user_id: str,
+        business_unit_id: str | None,
+        username: str,
+        password: str,
+        client_id: str | None,
+        client_key: str | None,
+        custom_domain: str | None,
+    ) -> OroIntegration: ...
+    def update_integration(self, id: str, transport_id: str, **changed: Any) -> OroIntegration: ...
+    def delete_integration(self, id: str) -> None: ...
+    def list_data_fields(self) -> list[OroDataField]: ...
+    def create_data_field(
+        self,
+        channel_id: str,
+        name: str,
+        type: str,
+        visibility: str,
+        default: str | int | float | bool | None,
+        notes: str | None,
+    ) -> OroDataField: ...
+    def update_data_field_notes(self, id: str, notes: str | None) -> OroDataField: ...
+    def delete_data_field(self, id: str) -> None: ...
+    def list_address_books(self) -> list[OroAddressBook]: ...
+    def create_address_book(
+        self,
+        channel_id: str,
+        origin_id: int,
+        name: str,
+        visibility: str,
+        marketing_list_id: str | None,
+        create_entities: bool,
+    ) -> OroAddressBook: ...
+    def update_address_book(self, id: str, **changed: Any) -> OroAddressBook: ...
+    def delete_address_book(self, id: str) -> None: ...
+    def list_mappings(self) -> list[OroMapping]: ...
+    def create_mapping(
+        self,
+        channel_id: str,
+        entity: str,
+        sync_priority: int,
+        configs: Sequence[tuple[str, Sequence[str], bool]],
+    ) -> OroMapping: ...
+    def update_mapping(
+        self,
+        id: str,
+        *,
+        sync_priority: int | None = None,
+        configs: Sequence[tuple[str, Sequence[str], bool]] | None = None,
+    ) -> OroMapping: ...
+    def delete_mapping(self, id: str) -> None: ...
+    def schedule_sync(self, integration_id: str, connector: str | None, force: bool) -> SyncJob: ...
+
+
+class DeleteOutcome(Protocol):
+    """What ``DELETE /v2/data-fields/{name}`` answers: false, with dependencies, when in use."""
+
+    @property
+    def result(self) -> bool: ...
+    @property
+    def dependencies(self) -> tuple[str, ...]: ...
+
+
+class DotmailerWriter(Protocol):
+    """The dotmailer calls apply makes for one account (``providers.dotmailer``)."""
+
+    def account_info(self) -> object: ...
+    def list_data_fields(self) -> list[RemoteDataField]: ...
+    def create_data_field(
+        self, name: str, type: str, visibility: str, default: str | int | float | bool | None
+    ) -> RemoteDataField: ...
+    def delete_data_field(self, name: str) -> DeleteOutcome: ...
+    def list_address_books(self) -> list[RemoteAddressBook]: ...
+    def create_address_book(self, name: str, visibility: str) -> RemoteAddressBook: ...
+    def update_address_book(self, id: int, name: str, visibility: str) -> RemoteAddressBook: ...
+    def delete_address_book(self, id: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class IntegrationSecrets:
+    password: str
+    client_secret: str | None
+    fingerprints: Mapping[str, str]
+
+
+class OpFailed(Exception):
+    """An op cannot go on; the message is shown in the result table."""
+
+
+@dataclass
+class IntegrationContext:
+    """What one integration's ops learn as they run (ids made earlier in the same apply)."""
+
+    name: str
+    channel_id: str | None
+    transport_id: str | None
+    oro_fields: dict[str, str]  # NAME -> Oro data-field id
+    remote_fields: dict[str, RemoteDataField]
+
+
+class Apply:
+    """One apply run: its clients, journal, state writes and lookups. Thread-safe: the
+    integrations' ops run concurrently, and state writes are serialised here."""
+
+    def __init__(
+        self,
+        *,
+        desired: DesiredState,
+        world: LiveWorld,
+        store: StateStore,
+        oro: OroWriter,
+        dotmailer_for: Callable[[Integration], DotmailerWriter],
+        secrets: Mapping[str, IntegrationSecrets],
+        run_id: str,
+        serial: int,
+        now: Callable[[], datetime],
+    ) -> None:
+        self.world = world
+        self.store = store
+        self.oro = oro
+        self.dotmailer_for = dotmailer_for
+        self.secrets = secrets
+        self.journal = Journal(store, run_id)
+        self.serial = serial
+        self.now = now
+        self._state_lock = threading.Lock()
+        self._integrations = {i.name: i for i in desired.integrations}
+        self._owners = {o.name: o for o in desired.owners}
+
+    def integration(self, name: str) -> Integration:
+        return self._integrations[name]
+
+    def owner(self, integration: Integration) -> Owner:
+        return self._owners[integration.owner]
+
+    def dotmailer(self, context: IntegrationContext) -> DotmailerWriter:
+        return self.dotmailer_for(self.integration(context.name))
+
+    def context(self, name: str) -> IntegrationContext:
+        live = self.world.integration(name)
+        return IntegrationContext(
+            name=name,
+            channel_id=live.oro.id if live.oro else None,
+            transport_id=live.oro.transport_id if live.oro else None,
+            oro_fields={f.name.upper(): f.id for f in live.oro_fields},
+            remote_fields={f.name.upper(): f for f in live.remote_fields or ()},
+        )
+
+    def channel(self, context: IntegrationContext) -> str:
+        """The integration's Oro channel id, read from Oro when this apply did not learn it."""
+        if context.channel_id is None:
+            # Created by another run since this plan was made, or by an earlier op of this run.
+            channel = next(
+                (c for c in self.oro.list_integrations() if c.name == context.name), None
+            )
+            if channel is None:
+                raise OpFailed(f"integration {context.name!r} does not exist in Oro")
+            context.channel_id, context.transport_id = channel.id, channel.transport_id
+        return context.channel_id
+
+    # -- state ---------------------------------------------------------------------------
+
+    def record(
+        self,
+        op: Op,
+        remote_ids: Mapping[str, str],
+        applied: Mapping[str, Any],
+        *,
+        fingerprint: str = "",
+        secret_fingerprints: Mapping[str, str] | None = None,
+        remove: Sequence[str] = (),
+    ) -> None:
+        record = ObjectRecord(
+            address=op.address,
+            kind=op.kind.value,
+            integration=op.integration,
+            remote_ids={k: str(val) for k, val in remote_ids.items() if val is not None},
+            applied=dict(applied),
+            secret_fingerprints=dict(secret_fingerprints or {}),
+            remote_fingerprint=fingerprint,
+            updated_at=self.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        with self._state_lock:
+            self.serial = self.store.write(self.serial, [record], list(remove))
+
+    def forget(self, addresses: Sequence[str]) -> None:
+        with self._state_lock:
+            self.serial = self.store.write(self.serial, [], list(addresses))

@@ -1,0 +1,81 @@
+"""The journal pattern, written once: intent -> call -> outcome, and "outcome unknown" resolved
+by reading the list.
+
+Every remote call writes its intent to the state's journal before it is made and its outcome
+after, so a crash at any point leaves enough behind for the next run to adopt what was made
+instead of making it again (dotdigital-api-v2.md §4, "Idempotency: none").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from reconciler.errors import AuthenticationError, NotFoundError, OutcomeUnknownError, RemoteError
+from reconciler.state.base import StateStore
+
+T = TypeVar("T")
+
+
+class Journal:
+    """One apply's journal in the state store."""
+
+    def __init__(self, store: StateStore, run_id: str) -> None:
+        self.store = store
+        self.run_id = run_id
+
+    def call(
+        self,
+        address: str,
+        step: str,
+        intent: Mapping[str, Any],
+        call: Callable[[], T],
+        find: Callable[[], T | None] | None = None,
+    ) -> T:
+        """Journal, call, journal. When a create's outcome is unknown (connection dropped
+        after the request was sent), or it answers "already exists", or it fails after the
+        client retried it (a 5xx whose change was in fact saved makes the retry a uniqueness
+        error), ``find`` reads the list to learn whether the change happened, so nothing is
+        made twice and nothing made is reported as failed."""
+        entry = self.store.journal_intent(self.run_id, address, str(step), dict(intent))
+        try:
+            result = call()
+        except RemoteError as exc:
+            unknown = isinstance(exc, OutcomeUnknownError)
+            found = None
+            if find is not None and not isinstance(exc, AuthenticationError):
+                found = find()
+            if found is None:
+                self.store.journal_outcome(
+                    entry, "unknown" if unknown else "failed", {"error": str(exc)}
+                )
+                raise
+            # The answer did not say what happened; the list did.
+            self.store.journal_outcome(entry, "unknown", {"error": str(exc)})
+            self.store.resolve_journal([entry], "found in the live list")
+            return found
+        except Exception as exc:
+            self.store.journal_outcome(entry, "failed", {"error": str(exc)})
+            raise
+        self.store.journal_outcome(entry, "ok", None)
+        return result
+
+    def owe(self, address: str, step: str, intent: Mapping[str, Any]) -> int:
+        """An intent with no call of its own (the sync an integration's ops end with)."""
+        return self.store.journal_intent(self.run_id, address, str(step), dict(intent))
+
+    def settle(self, entry: int) -> None:
+        self.store.journal_outcome(entry, "ok", None)
+
+
+def ignore_missing(call: Callable[[], object]) -> Callable[[], None]:
+    """``call`` as a delete whose object may already be gone: that delete has done its job
+    (a resumed apply)."""
+
+    def run() -> None:
+        try:
+            call()
+        except NotFoundError:
+            return
+
+    return run

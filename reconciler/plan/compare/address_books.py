@@ -1,0 +1,160 @@
+"""Address books: identity across renames, in-place updates, and the Oro link (SPEC §2.2).
+
+A book's identity is the dotmailer id kept in state, so a rename is an update (PUT), not a
+replace. A desired book finds its state record by name, by ``renamedFrom``, by the same name in
+another case, or by the marketing list of a book that left the config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from reconciler.model import AddressBook, Integration, LiveIntegration, LiveWorld
+from reconciler.plan import values as v
+from reconciler.plan.compare.common import Planned, changes, create, drift, reason
+from reconciler.plan.ops import AdoptOp, AnyOp, Drift, UpdateOp, address
+from reconciler.plan.specs import AddressBookSpec
+from reconciler.plan.steps import AddressBookStep, AddressBookWork, Kind
+from reconciler.state.base import ObjectRecord, Snapshot
+
+
+def _identity(
+    book: AddressBook,
+    integration: Integration,
+    state: Snapshot,
+    desired_keys: set[str],
+    claimed: set[str],
+) -> tuple[ObjectRecord | None, str | None]:
+    """The state record behind a desired book, following a rename: ``renamedFrom``, the same
+    name in another case, or the same marketing list on a book that left the config. A record
+    is claimed by one desired book only. Returns (record, previous address)."""
+    addr = address(Kind.ADDRESS_BOOK, integration.name, book.name)
+    record = state.objects.get(addr)
+    if record is not None:
+        return record, None
+    declared = {
+        address(Kind.ADDRESS_BOOK, integration.name, b.name) for b in integration.address_books
+    }
+    candidates = sorted(
+        (
+            r
+            for r in state.objects.values()
+            if r.kind == Kind.ADDRESS_BOOK
+            and r.integration == integration.name
+            and r.address not in claimed
+            and r.address not in declared
+        ),
+        key=lambda r: r.address,
+    )
+
+    def name(r: ObjectRecord) -> str:
+        return str(r.applied.get("name", ""))
+
+    rules: tuple[Callable[[ObjectRecord], bool], ...] = (
+        lambda r: book.renamed_from is not None and name(r) == book.renamed_from,
+        lambda r: name(r).casefold() == book.key,  # the same book, its name in another case
+        lambda r: (
+            name(r).casefold() not in desired_keys
+            and book.marketing_list is not None
+            and r.applied.get("marketing_list") == book.marketing_list
+        ),
+    )
+    for rule in rules:
+        for r in candidates:
+            if rule(r):
+                return r, r.address
+    return None, None
+
+
+def plan_address_books(
+    integration: Integration, live: LiveIntegration, world: LiveWorld, state: Snapshot
+) -> Planned:
+    remote_by_id = {str(b.id): b for b in live.remote_books or ()}
+    remote_by_name = {b.name.casefold(): b for b in live.remote_books or ()}
+    oro_by_origin = {str(b.origin_id): b for b in live.oro_books if b.origin_id is not None}
+    oro_by_id = {b.id: b for b in live.oro_books}
+    desired_keys = {b.key for b in integration.address_books}
+    claimed: set[str] = set()
+    ops: list[AnyOp] = []
+    drifted: list[Drift] = []
+    # Explicit renames claim their record first, then the rest in name order.
+    ordered = sorted(integration.address_books, key=lambda b: (b.renamed_from is None, b.key))
+    for book in ordered:
+        addr = address(Kind.ADDRESS_BOOK, integration.name, book.name)
+        record, previous = _identity(book, integration, state, desired_keys, claimed)
+        if previous is not None:
+            claimed.add(previous)
+        remote = None
+        if record is not None and record.remote_ids.get("dotmailer") in remote_by_id:
+            remote = remote_by_id[record.remote_ids["dotmailer"]]
+        elif record is None or previous is None:
+            remote = remote_by_name.get(book.key)
+        oro = None
+        if record is not None and record.remote_ids.get("oro") in oro_by_id:
+            oro = oro_by_id[record.remote_ids["oro"]]
+        elif remote is not None:
+            oro = oro_by_origin.get(str(remote.id))
+        spec = AddressBookSpec.of(book)
+        wanted = spec.values()
+        found = v.live_address_book(remote, oro, world)
+        remote_ids = {
+            **({"dotmailer": str(remote.id)} if remote is not None else {}),
+            **({"oro": oro.id} if oro is not None else {}),
+        }
+        if found is None or remote is None:
+            # The Oro record of a book gone from dotmailer points at the old originId, which
+            # Oro cannot change: it is recreated for the new book.
+            steps = (
+                (AddressBookStep.DOTMAILER_CREATE,)
+                + ((AddressBookStep.ORO_DELETE,) if oro else ())
+                + (AddressBookStep.ORO_CREATE,)
+            )
+            work = AddressBookWork(spec, steps)
+            ops.append(
+                create(
+                    addr,
+                    integration.name,
+                    record,
+                    work,
+                    remote_ids=remote_ids,
+                    previous_address=previous,
+                )
+            )
+            continue
+        current = found.values()
+        drifted += drift(
+            addr if previous is None else previous, integration.name, record, current, wanted
+        )
+        changed = changes(current, wanted, wanted)
+        steps_list: list[AddressBookStep] = []
+        if any(c.field in ("name", "visibility") for c in changed):
+            steps_list.append(AddressBookStep.DOTMAILER_UPDATE)
+        if oro is None:
+            steps_list.append(AddressBookStep.ORO_CREATE)
+        elif oro.origin_id != remote.id:
+            # Linked to another dotmailer book.
+            steps_list += [AddressBookStep.ORO_DELETE, AddressBookStep.ORO_CREATE]
+        elif changed:
+            steps_list.append(AddressBookStep.ORO_UPDATE)
+        if record is not None and not steps_list and previous is None:
+            continue
+        cls: type[AdoptOp] | type[UpdateOp] = AdoptOp if record is None else UpdateOp
+        if record is None:
+            why = "exists_unmanaged"
+        else:
+            why = "renamed" if previous is not None else reason(record, wanted, changed)
+        ops.append(
+            cls(
+                address=addr,
+                kind=Kind.ADDRESS_BOOK,
+                integration=integration.name,
+                reason=why,
+                before=current,
+                work=AddressBookWork(spec, tuple(steps_list)),
+                changes=changed,
+                remote_ids=remote_ids,
+                remote_fingerprint=v.remote_fingerprint(remote, oro),
+                previous_address=previous,
+            )
+        )
+    return Planned(ops=tuple(ops), drift=tuple(drifted))

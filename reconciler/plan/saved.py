@@ -1,0 +1,233 @@
+"""Saved plans: the reviewed artifact of ``plan --out``, read back by ``apply FILE``.
+
+A plan file is a JSON envelope (``kind``, its own ``version``, the plan, the decisions it was
+made with, whether it was made against the embedded sandbox, and a digest over the ops). It
+holds no secret and is written 0600, atomically. ``apply FILE`` refuses a file that was edited,
+that another format wrote, or that went stale (SPEC §4): :func:`check_not_stale` says what moved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import StalePlanError
+from reconciler.plan.ops import (
+    BY_ACTION,
+    FORMAT_VERSION,
+    AnyOp,
+    ChangeOp,
+    DeleteOp,
+    Drift,
+    FieldChange,
+    Plan,
+    paired_ops,
+)
+from reconciler.plan.options import PlanOptions
+from reconciler.plan.steps import Kind, work_from_values
+from reconciler.state.base import WHOLE_CONFIG
+
+PLAN_FILE_KIND = "reconciler-plan"
+# The envelope's own version. 1 (no "version" key) was written before ops carried typed work;
+# such a file is refused with a message that names it.
+PLAN_FILE_VERSION = 2
+
+
+# --- ops and plans as JSON ---------------------------------------------------------------
+
+
+def op_to_dict(op: AnyOp) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        f.name: getattr(op, f.name) for f in fields(op) if f.name not in ("work", "changes")
+    }
+    data["kind"] = str(op.kind)
+    data["action"] = op.action
+    data["before"] = None if op.before is None else dict(op.before)
+    data["after"] = None if op.after is None else dict(op.after)
+    data["changes"] = [asdict(change) for change in op.changes]
+    data["sensitive"] = list(op.sensitive)
+    data["remote_ids"] = dict(op.remote_ids)
+    if isinstance(op, ChangeOp):
+        data["steps"] = [str(step) for step in op.steps]
+    return data
+
+
+def op_from_dict(data: Mapping[str, Any]) -> AnyOp:
+    cls = BY_ACTION[data["action"]]
+    names = {f.name for f in fields(cls)}
+    kwargs: dict[str, Any] = {k: v for k, v in data.items() if k in names}
+    kwargs["kind"] = Kind(data["kind"])
+    kwargs["changes"] = tuple(FieldChange(**c) for c in data.get("changes", ()))
+    kwargs["sensitive"] = tuple(data.get("sensitive", ()))
+    kwargs["remote_ids"] = dict(data.get("remote_ids", {}))
+    if issubclass(cls, ChangeOp):
+        # The work is read back from what the op shows, so what was reviewed is what runs. An
+        # op that shows no values was built by hand to be shown; apply refuses it.
+        values = data.get("before") if cls is DeleteOp else data.get("after")
+        if values is not None:
+            kwargs["work"] = work_from_values(kwargs["kind"], values, list(data.get("steps", ())))
+    return cls(**kwargs)
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    return {
+        "format_version": plan.format_version,
+        "config_path": plan.config_path,
+        "config_digest": plan.config_digest,
+        "git_sha": plan.git_sha,
+        "state_lineage": plan.state_lineage,
+        "state_serial": plan.state_serial,
+        "created_at": plan.created_at,
+        "refresh_only": plan.refresh_only,
+        "integrations": list(plan.integrations),
+        "warnings": list(plan.warnings),
+        "ops": [op_to_dict(op) for op in plan.ops],
+        "drift": [
+            {
+                "address": d.address,
+                "integration": d.integration,
+                "changes": [asdict(c) for c in d.changes],
+                "reverted": d.reverted,
+            }
+            for d in plan.drift
+        ],
+    }
+
+
+def plan_from_dict(data: Mapping[str, Any]) -> Plan:
+    return Plan(
+        ops=tuple(op_from_dict(op) for op in data["ops"]),
+        drift=tuple(
+            Drift(
+                address=d["address"],
+                integration=d["integration"],
+                changes=tuple(FieldChange(**c) for c in d["changes"]),
+                reverted=d["reverted"],
+            )
+            for d in data.get("drift", ())
+        ),
+        warnings=tuple(data.get("warnings", ())),
+        config_path=data.get("config_path", ""),
+        config_digest=data.get("config_digest", ""),
+        git_sha=data.get("git_sha"),
+        state_lineage=data.get("state_lineage", ""),
+        state_serial=int(data.get("state_serial", 0)),
+        created_at=data.get("created_at", ""),
+        refresh_only=bool(data.get("refresh_only", False)),
+        integrations=tuple(data.get("integrations", ())),
+        format_version=data.get("format_version", FORMAT_VERSION),
+    )
+
+
+def plan_digest(plan: Plan) -> str:
+    ops = json.dumps([op_to_dict(op) for op in plan.ops], sort_keys=True, default=str)
+    return "sha256:" + hashlib.sha256(ops.encode("utf-8")).hexdigest()
+
+
+# --- the plan file -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SavedPlan:
+    plan: Plan
+    options: PlanOptions
+    sandbox: bool  # made against the embedded sandbox, so applied there
+
+
+def write_plan_file(path: Path, plan: Plan, options: PlanOptions, *, sandbox: bool = False) -> None:
+    """A saved plan holds no secret; it is written 0600 all the same, atomically."""
+    document = {
+        "kind": PLAN_FILE_KIND,
+        "version": PLAN_FILE_VERSION,
+        "plan": plan_to_dict(plan),
+        "options": {
+            "prune": options.prune,
+            "max_deletes": options.max_deletes,
+            "allow_empty": options.allow_empty,
+            "allow_replace": sorted(options.allow_replace),
+            "integrations": list(options.integrations),
+        },
+        "sandbox": sandbox,  # a plan made against the embedded sandbox is applied there
+        "digest": plan_digest(plan),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(document, fh, indent=2, sort_keys=True)
+        fh.write("\n")
+    os.replace(tmp, path)
+
+
+def read_plan_file(path: Path) -> SavedPlan:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(document, dict) or document.get("kind") != PLAN_FILE_KIND:
+            raise ValueError("not a reconciler plan file")
+        version = document.get("version", 1)
+        if version != PLAN_FILE_VERSION:
+            raise StalePlanError(
+                f"{path}: the saved plan is plan-file format {version}; this reconciler reads "
+                f"format {PLAN_FILE_VERSION}. Make a new plan with this version."
+            )
+        plan = plan_from_dict(document["plan"])
+        raw = document["options"]
+        options = PlanOptions(
+            prune=bool(raw["prune"]),
+            max_deletes=int(raw["max_deletes"]),
+            allow_empty=bool(raw["allow_empty"]),
+            allow_replace=frozenset(raw["allow_replace"]),
+            integrations=tuple(raw["integrations"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # SpecError is a ValueError
+        raise StalePlanError(f"{path}: cannot read the saved plan: {exc}") from exc
+    if document.get("digest") != plan_digest(plan):
+        raise StalePlanError(f"{path}: the saved plan was edited after it was written")
+    return SavedPlan(plan, options, bool(document.get("sandbox", False)))
+
+
+def check_not_stale(
+    saved: Plan,
+    fresh: Plan,
+    snapshot_lineage: str,
+    snapshot_serial: int,
+    moved_scopes: Sequence[str] = (),
+) -> None:
+    """SPEC §4: ``apply FILE`` refuses a stale plan and says what moved.
+
+    A state write by another team on an integration this plan does not touch does not make it
+    stale (plan-apply-anchors.md §3 complaint 9): only the scopes written since the plan's
+    serial that overlap its integrations count. ``moved_scopes`` is
+    ``StateStore.scopes_written_since(saved.state_serial)``."""
+    moved: list[str] = []
+    if saved.config_digest != fresh.config_digest:
+        moved.append("the configuration changed since the plan was made")
+    touched = set(saved.integrations) | {op.integration for op in saved.ops if op.integration}
+    relevant = [
+        scope
+        for scope in moved_scopes
+        if scope == WHOLE_CONFIG or scope.removeprefix("integration:") in touched
+    ]
+    if saved.state_lineage and saved.state_lineage != snapshot_lineage:
+        moved.append(f"the state is another lineage ({snapshot_lineage})")
+    elif saved.state_serial != snapshot_serial and (relevant or not moved_scopes):
+        scopes = f" ({', '.join(relevant)})" if relevant else ""
+        moved.append(
+            f"the state moved from serial {saved.state_serial} to {snapshot_serial}{scopes}"
+        )
+    for where, a, b in paired_ops(saved, fresh):
+        if a is None:
+            assert b is not None
+            moved.append(f"{where}: now needs {b.action}")
+        elif b is None:
+            moved.append(f"{where}: no longer needs {a.action}")
+        elif a.remote_fingerprint != b.remote_fingerprint or op_to_dict(a) != op_to_dict(b):
+            moved.append(f"{where}: the live object changed since the plan was made")
+    if moved:
+        raise StalePlanError("the saved plan is stale; make a new plan:\n  " + "\n  ".join(moved))
