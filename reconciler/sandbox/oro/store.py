@@ -1,0 +1,155 @@
+"""The emulator's world and the undo log every write runs in.
+
+The world is a set of tables of rows (``schema.Row``), the next id of each table, the settings of
+the emulator, the API clients, and the channels whose first datafield sync ran. To-many
+relationships are not stored: they are derived from the inverse to-one side (``children``).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.sandbox.oro.errors import Failed, not_found
+from reconciler.sandbox.oro.schema import (
+    CONTACT,
+    ENUM_VALUES,
+    JOBS,
+    LEAD,
+    TYPES,
+    ResourceType,
+    Row,
+    RowId,
+    parse_id,
+    sort_key,
+)
+
+Clock = Callable[[], float]
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "tokenLifetime": 3600,
+    "autoDefaultMappings": False,
+    "jobSteps": 2,  # polls until a job finishes: new -> running (x jobSteps-1) -> terminal
+    "jobStepSeconds": 0,  # > 0: the clock also advances jobs, one step per this many seconds
+    "jobOutcomes": {},  # integration name -> "failed" (default "success")
+    "exportRunning": [],  # integration names whose export-status job is NEW/RUNNING
+    "maxPageSize": -1,  # oro_api.max_entities: -1 = unlimited
+    "defaultMappingEntities": [CONTACT, LEAD],
+}
+
+
+@dataclass
+class Txn:
+    """An undo log over the tables: ``rollback`` restores every row it touched."""
+
+    tables: dict[str, dict[RowId, Row]]
+    undo: list[tuple[str, RowId, Row | None]] = field(default_factory=list)
+
+    def put(self, type_: str, row: Row) -> None:
+        table = self.tables[type_]
+        old = table.get(row["id"])
+        self.undo.append((type_, row["id"], copy.deepcopy(old) if old is not None else None))
+        table[row["id"]] = row
+
+    def remove(self, type_: str, row_id: RowId) -> None:
+        old = self.tables[type_].pop(row_id, None)
+        if old is not None:
+            self.undo.append((type_, row_id, old))
+
+    def rollback(self) -> None:
+        for type_, row_id, old in reversed(self.undo):
+            if old is None:
+                self.tables[type_].pop(row_id, None)
+            else:
+                self.tables[type_][row_id] = old
+        self.undo.clear()
+
+
+class Store:
+    """The tables and everything else a snapshot keeps; the lookups the handlers share."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.settings: dict[str, Any] = copy.deepcopy(DEFAULT_SETTINGS)
+        self.clients: dict[str, str] = {}
+        self.tables: dict[str, dict[RowId, Row]] = {name: {} for name in (*TYPES, JOBS)}
+        self.next_ids: dict[str, int] = {}
+        self.synced_datafields: set[int] = set()  # channels whose first datafield sync ran
+        for enum, values in ENUM_VALUES.items():
+            for value in values:
+                self.tables[enum][value] = {"id": value, "a": {"name": value}, "r": {}}
+
+    # -- persistence --------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole world as JSON-able data (the enum tables are built, not kept)."""
+        return {
+            "format": 1,
+            "settings": copy.deepcopy(self.settings),
+            "clients": [{"id": k, "secret": v} for k, v in sorted(self.clients.items())],
+            "tables": {
+                name: [copy.deepcopy(table[k]) for k in sorted(table, key=sort_key)]
+                for name, table in sorted(self.tables.items())
+                if name not in ENUM_VALUES
+            },
+            "nextIds": dict(sorted(self.next_ids.items())),
+            "syncedDatafields": sorted(self.synced_datafields),
+        }
+
+    def load(self, snapshot: Mapping[str, Any]) -> None:
+        """Take over what ``snapshot`` wrote (over a fresh store)."""
+        self.settings.update(copy.deepcopy(dict(snapshot.get("settings", {}))))
+        self.clients = {c["id"]: c["secret"] for c in snapshot.get("clients", [])}
+        for name, rows in snapshot.get("tables", {}).items():
+            self.tables[name] = {row["id"]: copy.deepcopy(row) for row in rows}
+        self.next_ids = dict(snapshot.get("nextIds", {}))
+        self.synced_datafields = set(snapshot.get("syncedDatafields", []))
+
+    # -- rows ---------------------------------------------------------------------------
+
+    def insert(self, type_: str, attrs: dict[str, Any], rels: dict[str, Any]) -> int:
+        row_id = self.next_id(type_)
+        self.tables[type_][row_id] = {"id": row_id, "a": attrs, "r": rels}
+        return row_id
+
+    def next_id(self, type_: str) -> int:
+        current = self.next_ids.get(type_, 0) + 1
+        self.next_ids[type_] = current
+        return current
+
+    def find(self, type_: str, attr: str, value: Any) -> int | None:
+        for row in self.tables[type_].values():
+            if row["a"].get(attr) == value:
+                return int(row["id"])
+        return None
+
+    def row(self, rt: ResourceType, wire_id: str | None) -> Row:
+        """The row a URL names, or 404."""
+        row = self.tables[rt.name].get(parse_id(rt, wire_id))
+        if row is None:
+            raise Failed(not_found())
+        return row
+
+    def rows(self, type_: str) -> list[Row]:
+        """Copies of a table's rows in id order."""
+        table = self.tables[type_]
+        return [copy.deepcopy(table[k]) for k in sorted(table, key=sort_key)]
+
+    def children(self, rt: ResourceType, row: Row, name: str) -> list[RowId]:
+        """The ids of a derived to-many relationship: rows whose inverse to-one is ``row``."""
+        rel = rt.rels[name]
+        assert rel.inverse is not None
+        table = self.tables[rel.target]
+        return sorted(
+            (k for k, r in table.items() if r["r"].get(rel.inverse) == row["id"]), key=sort_key
+        )
+
+    def others(self, type_: str, row: Row) -> Iterator[Row]:
+        """Every row of ``type_`` but ``row`` (for uniqueness checks)."""
+        return (r for r in self.tables[type_].values() if r["id"] != row["id"])
+
+    def now_iso(self) -> str:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.clock()))
