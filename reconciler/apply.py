@@ -52,7 +52,7 @@ from reconciler.plan.ops import (
 )
 from reconciler.providers.dotmailer import DotmailerClient as Dotmailer
 from reconciler.providers.oro import OroClient as Oro
-from reconciler.state.base import ObjectRecord, StateStore
+from reconciler.state import ObjectRecord, StateStore
 
 T = TypeVar("T")
 _log = logging.getLogger(__name__)

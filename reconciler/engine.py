@@ -38,7 +38,7 @@ from reconciler.providers._http import RateLimiter
 from reconciler.providers.dotmailer import DotmailerClient
 from reconciler.providers.oro import OroClient
 from reconciler.refresh import refresh
-from reconciler.state.base import (
+from reconciler.state import (
     WHOLE_CONFIG,
     StateStore,
     current_user,

@@ -16,7 +16,7 @@ from reconciler.errors import UsageError
 from reconciler.model import LiveWorld
 from reconciler.plan import values as v
 from reconciler.plan.compare import declared_objects
-from reconciler.state.base import ObjectRecord
+from reconciler.state import ObjectRecord
 
 
 def import_object(session: Session, target: str, remote_id: str) -> ObjectRecord:

@@ -41,7 +41,7 @@ from reconciler.plan.ops import (
     UpdateOp,
     address,
 )
-from reconciler.state.base import ObjectRecord, Snapshot
+from reconciler.state import ObjectRecord, Snapshot
 
 # Forward order of kinds (SPEC §4: owners -> integrations -> data fields -> address books ->
 # mappings -> syncs; deletes in reverse).

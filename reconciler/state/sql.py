@@ -15,25 +15,21 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol
 
 from reconciler.errors import StaleStateError, StateError
-from reconciler.state.base import (
-    INTEGRATION_SCOPE_PREFIX,
+from reconciler.state.clock import Clock, iso, utc_now
+from reconciler.state.identity import key_from_environment
+from reconciler.state.locks import INTEGRATION_SCOPE_PREFIX, WHOLE_CONFIG, scopes_conflict
+from reconciler.state.records import (
     OUTCOME_UNKNOWN,
     OUTCOMES,
-    WHOLE_CONFIG,
     JournalEntry,
     ObjectRecord,
     RunRecord,
     Snapshot,
     StateDump,
     dumps,
-    iso,
-    key_from_environment,
-    scopes_conflict,
-    utc_now,
 )
 
 SCHEMA_VERSION = 2
@@ -47,7 +43,6 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "INSERT INTO reconciler_scopes (scope, serial) SELECT '*', serial FROM reconciler_state",
     ),
 }
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
