@@ -28,16 +28,16 @@ from psycopg import sql
 from reconciler.errors import CorruptStateError, LockError, StateError
 from reconciler.state.clock import Clock, utc_now
 from reconciler.state.identity import ci_run_url, current_host, current_user
-from reconciler.state.locks import WHOLE_CONFIG, lock_error, scopes_conflict, validate_scope
-from reconciler.state.records import LockInfo
-from reconciler.state.sql import (
-    SCHEMA_VERSION,
-    Execute,
+from reconciler.state.locks import (
+    WHOLE_CONFIG,
     Heartbeat,
-    Result,
-    SqlStore,
-    upgrade_schema,
+    lock_error,
+    scopes_conflict,
+    validate_scope,
 )
+from reconciler.state.records import LockInfo
+from reconciler.state.sql import SqlStore
+from reconciler.state.tables import SCHEMA_VERSION, Execute, Result, upgrade_schema
 from reconciler.state.urls import display_url
 
 DEFAULT_SCHEMA = "reconciler"
