@@ -4,9 +4,10 @@ CLI use.
 The layers, bottom up: :mod:`~reconciler.state.records` (what a state holds),
 :mod:`~reconciler.state.store` (the interface), :mod:`~reconciler.state.locks`,
 :mod:`~reconciler.state.identity`, :mod:`~reconciler.state.clock` and
-:mod:`~reconciler.state.urls`; then the shared SQL of :mod:`~reconciler.state.sql` and the two
-backends, :mod:`~reconciler.state.sqlite` and :mod:`~reconciler.state.postgres`. Only this module
-knows the backends; :mod:`~reconciler.state.migrate` copies a state from one to the other.
+:mod:`~reconciler.state.urls`; then the shared tables (:mod:`~reconciler.state.tables`) and SQL
+(:mod:`~reconciler.state.sql`), and the two backends, :mod:`~reconciler.state.sqlite` and
+:mod:`~reconciler.state.postgres`. Only this module knows the backends;
+:mod:`~reconciler.state.migrate` copies a state from one to the other.
 """
 
 from __future__ import annotations
