@@ -65,7 +65,7 @@ from reconciler.refresh import read_workers
 from reconciler.sandbox.core import Faults, SandboxServer
 from reconciler.sandbox.world import Sandbox
 from reconciler.session import SessionOptions, open_session
-from reconciler.state.base import Snapshot
+from reconciler.state import Snapshot
 
 TYPES = ("String", "Numeric", "Date", "Boolean")
 DEFAULTS = {"String": "bronze", "Numeric": 10, "Date": "2024-01-01T00:00:00", "Boolean": "No"}

@@ -40,7 +40,7 @@ from reconciler.plan.ops import FieldChange, Op, Plan, ReplaceOp, paired_ops
 from reconciler.plan.render.common import SENSITIVE, field_changes, format_value
 from reconciler.plan.render.markdown import MARKER, escape, render_markdown
 from reconciler.providers._http import Caller, RetryPolicy
-from reconciler.state.base import STATE_KEY_ENV
+from reconciler.state import STATE_KEY_ENV
 
 __all__ = [
     "DEFAULT_ARTIFACT",

@@ -19,7 +19,7 @@ from reconciler.providers._http import RateLimiter
 from reconciler.providers.dotmailer import DotmailerClient
 from reconciler.providers.oro import OroClient
 from reconciler.sandbox.embedded import SANDBOX_OAUTH_SECRET, EmbeddedSandbox
-from reconciler.state.base import fingerprint
+from reconciler.state import fingerprint
 
 
 def config_dir(config_path: Path) -> Path:

@@ -17,7 +17,7 @@ from reconciler.plan import values as v
 from reconciler.plan.compare import declared_objects
 from reconciler.plan.steps import Kind
 from reconciler.session import Session
-from reconciler.state.base import ObjectRecord
+from reconciler.state import ObjectRecord
 
 
 def import_object(session: Session, target: str, remote_id: str) -> ObjectRecord:

@@ -30,7 +30,7 @@ from reconciler.providers.dotmailer import DotmailerClient
 from reconciler.providers.oro import OroClient
 from reconciler.refresh import refresh
 from reconciler.sandbox.embedded import SANDBOX_STATE_URL, EmbeddedSandbox, start_sandbox
-from reconciler.state.base import WHOLE_CONFIG, StateStore, current_user, open_store
+from reconciler.state import WHOLE_CONFIG, StateStore, current_user, open_store
 
 Clock = Callable[[], datetime]
 

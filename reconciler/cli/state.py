@@ -19,7 +19,7 @@ import click
 from reconciler.config import load_settings
 from reconciler.errors import EXIT_OK, UsageError
 from reconciler.sandbox.embedded import SANDBOX_STATE_URL
-from reconciler.state.base import (
+from reconciler.state import (
     WHOLE_CONFIG,
     LockInfo,
     ObjectRecord,

@@ -25,7 +25,7 @@ from reconciler.model import (
     SyncJob,
 )
 from reconciler.plan.ops import Op
-from reconciler.state.base import ObjectRecord, StateStore
+from reconciler.state import ObjectRecord, StateStore
 
 
 class OroWriter(Protocol):

@@ -53,7 +53,7 @@ from reconciler.plan.steps import (
     IntegrationWork,
     MappingWork,
 )
-from reconciler.state.base import StateStore
+from reconciler.state import StateStore
 
 _log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from reconciler.errors import AuthenticationError, NotFoundError, OutcomeUnknownError, RemoteError
-from reconciler.state.base import StateStore
+from reconciler.state import StateStore
 
 T = TypeVar("T")
 

@@ -31,7 +31,7 @@ from reconciler.plan.ops import (
 )
 from reconciler.plan.options import PlanOptions
 from reconciler.plan.steps import Kind, work_from_values
-from reconciler.state.base import WHOLE_CONFIG
+from reconciler.state import WHOLE_CONFIG
 
 PLAN_FILE_KIND = "reconciler-plan"
 # The envelope's own version. 1 (no "version" key) was written before ops carried typed work;

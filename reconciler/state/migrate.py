@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.errors import StateError
-from reconciler.state.base import WHOLE_CONFIG, StateStore, open_store
+from reconciler.state import WHOLE_CONFIG, StateStore, open_store
 
 
 @dataclass(frozen=True)

@@ -26,27 +26,19 @@ import psycopg
 from psycopg import sql
 
 from reconciler.errors import CorruptStateError, LockError, StateError
-from reconciler.state.base import (
+from reconciler.state.clock import Clock, utc_now
+from reconciler.state.identity import ci_run_url, current_host, current_user
+from reconciler.state.locks import (
     WHOLE_CONFIG,
-    LockInfo,
-    ci_run_url,
-    current_host,
-    current_user,
-    display_url,
+    Heartbeat,
     lock_error,
     scopes_conflict,
-    utc_now,
     validate_scope,
 )
-from reconciler.state.sql import (
-    SCHEMA_VERSION,
-    Clock,
-    Execute,
-    Heartbeat,
-    Result,
-    SqlStore,
-    upgrade_schema,
-)
+from reconciler.state.records import LockInfo
+from reconciler.state.sql import SqlStore
+from reconciler.state.tables import SCHEMA_VERSION, Execute, Result, upgrade_schema
+from reconciler.state.urls import display_url
 
 DEFAULT_SCHEMA = "reconciler"
 _DDL_KEY = 0  # advisory key serialising schema creation and migration within the namespace

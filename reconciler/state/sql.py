@@ -1,87 +1,47 @@
 """The part of a state store that is the same SQL on SQLite and PostgreSQL.
 
-Both backends keep the same tables (``reconciler_*``) and run the same statements, written with
-``%s`` placeholders; a backend supplies a transaction that executes them (SQLite rewrites the
-placeholders to ``?``). Locks differ entirely and live in each backend.
+Both backends keep the same tables (``reconciler_*``, see :mod:`reconciler.state.tables`) and run
+the same statements, written with ``%s`` placeholders; a backend supplies a transaction that
+executes them (SQLite rewrites the placeholders to ``?``). Locks differ entirely and live in each
+backend.
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from reconciler.errors import StaleStateError, StateError
-from reconciler.state.base import (
-    INTEGRATION_SCOPE_PREFIX,
+from reconciler.state.clock import Clock, iso, utc_now
+from reconciler.state.identity import key_from_environment
+from reconciler.state.locks import INTEGRATION_SCOPE_PREFIX, WHOLE_CONFIG, scopes_conflict
+from reconciler.state.records import (
     OUTCOME_UNKNOWN,
     OUTCOMES,
-    WHOLE_CONFIG,
     JournalEntry,
     ObjectRecord,
     RunRecord,
     Snapshot,
     StateDump,
     dumps,
-    iso,
-    key_from_environment,
-    scopes_conflict,
-    utc_now,
 )
-
-SCHEMA_VERSION = 2
-# The steps from version N-1 to N, the same SQL on both backends (version 1 is each backend's
-# table list). Opening a state runs the steps it lacks; a newer version is refused.
-MIGRATIONS: dict[int, tuple[str, ...]] = {
-    2: (
-        # The serial each lock scope was last written at, for scoped compare-and-swap.
-        "CREATE TABLE reconciler_scopes (scope TEXT PRIMARY KEY, serial BIGINT NOT NULL)",
-        # History unknown: count the whole config as written at the current serial.
-        "INSERT INTO reconciler_scopes (scope, serial) SELECT '*', serial FROM reconciler_state",
-    ),
-}
-Clock = Callable[[], datetime]
-
-
-@dataclass(frozen=True)
-class Result:
-    rows: list[tuple[Any, ...]]
-    rowcount: int
-
-
-class Execute(Protocol):
-    def __call__(self, sql: str, params: Sequence[Any] = (), /) -> Result: ...
-
-
-_OBJECT_COLUMNS = (
-    "address, kind, integration, remote_ids, applied, secret_fingerprints, "
-    "remote_fingerprint, updated_at"
+from reconciler.state.tables import (
+    JOURNAL_COLUMNS,
+    OBJECT_COLUMNS,
+    RUN_COLUMNS,
+    Execute,
+    journal_from_row,
+    journal_to_row,
+    object_from_row,
+    object_to_row,
+    run_from_row,
+    run_to_row,
 )
-_JOURNAL_COLUMNS = (
-    "id, run_id, address, step, intent, outcome, result, started_at, finished_at, resolution"
-)
-_RUN_COLUMNS = (
-    "id, command, user_name, git_sha, plan_digest, started_at, finished_at, status, summary"
-)
-
-
-def upgrade_schema(execute: Execute, version: int) -> None:
-    """Run the migration steps after ``version`` and record the new version."""
-    for step in range(version + 1, SCHEMA_VERSION + 1):
-        for statement in MIGRATIONS[step]:
-            execute(statement)
-    if version < SCHEMA_VERSION:
-        execute(
-            "UPDATE reconciler_meta SET value = %s WHERE key = 'schema_version'",
-            (str(SCHEMA_VERSION),),
-        )
 
 
 class SqlStore:
@@ -117,8 +77,8 @@ class SqlStore:
     def read(self) -> Snapshot:
         with self._transaction() as execute:
             lineage, serial = self._ensure_state(execute)
-            rows = execute(f"SELECT {_OBJECT_COLUMNS} FROM reconciler_objects").rows
-        objects = {row[0]: _object_from_row(row) for row in rows}
+            rows = execute(f"SELECT {OBJECT_COLUMNS} FROM reconciler_objects").rows
+        objects = {row[0]: object_from_row(row) for row in rows}
         return Snapshot(lineage=lineage, serial=serial, objects=dict(sorted(objects.items())))
 
     def write(
@@ -142,14 +102,14 @@ class SqlStore:
                 execute("DELETE FROM reconciler_objects WHERE address = %s", (address,))
             for record in sorted(upserts, key=lambda r: r.address):
                 execute(
-                    f"INSERT INTO reconciler_objects ({_OBJECT_COLUMNS}) "
+                    f"INSERT INTO reconciler_objects ({OBJECT_COLUMNS}) "
                     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (address) DO UPDATE SET "
                     "kind = excluded.kind, integration = excluded.integration, "
                     "remote_ids = excluded.remote_ids, applied = excluded.applied, "
                     "secret_fingerprints = excluded.secret_fingerprints, "
                     "remote_fingerprint = excluded.remote_fingerprint, "
                     "updated_at = excluded.updated_at",
-                    _object_to_row(record),
+                    object_to_row(record),
                 )
             for scope in sorted(touched):
                 execute(
@@ -245,11 +205,11 @@ class SqlStore:
     def pending_journal(self) -> list[JournalEntry]:
         with self._transaction() as execute:
             rows = execute(
-                f"SELECT {_JOURNAL_COLUMNS} FROM reconciler_journal "
+                f"SELECT {JOURNAL_COLUMNS} FROM reconciler_journal "
                 "WHERE resolution IS NULL AND (outcome IS NULL OR outcome = %s) ORDER BY id",
                 (OUTCOME_UNKNOWN,),
             ).rows
-        return [_journal_from_row(row) for row in rows]
+        return [journal_from_row(row) for row in rows]
 
     def resolve_journal(self, entry_ids: Sequence[int], resolution: str) -> None:
         with self._transaction() as execute:
@@ -288,11 +248,11 @@ class SqlStore:
     def runs(self, limit: int = 20) -> list[RunRecord]:
         with self._transaction() as execute:
             rows = execute(
-                f"SELECT {_RUN_COLUMNS} FROM reconciler_runs "
+                f"SELECT {RUN_COLUMNS} FROM reconciler_runs "
                 "ORDER BY started_at DESC, id DESC LIMIT %s",
                 (limit,),
             ).rows
-        return [_run_from_row(row) for row in rows]
+        return [run_from_row(row) for row in rows]
 
     # --- secret key ----------------------------------------------------------------------
 
@@ -321,17 +281,17 @@ class SqlStore:
         with self._transaction() as execute:
             lineage, serial = self._ensure_state(execute)
             objects = execute(
-                f"SELECT {_OBJECT_COLUMNS} FROM reconciler_objects ORDER BY address"
+                f"SELECT {OBJECT_COLUMNS} FROM reconciler_objects ORDER BY address"
             ).rows
-            runs = execute(f"SELECT {_RUN_COLUMNS} FROM reconciler_runs ORDER BY started_at, id")
-            journal = execute(f"SELECT {_JOURNAL_COLUMNS} FROM reconciler_journal ORDER BY id")
+            runs = execute(f"SELECT {RUN_COLUMNS} FROM reconciler_runs ORDER BY started_at, id")
+            journal = execute(f"SELECT {JOURNAL_COLUMNS} FROM reconciler_journal ORDER BY id")
             stored_key = self._stored_key(execute)
         return StateDump(
             lineage=lineage,
             serial=serial,
-            objects=tuple(_object_from_row(row) for row in objects),
-            runs=tuple(_run_from_row(row) for row in runs.rows),
-            journal=tuple(_journal_from_row(row) for row in journal.rows),
+            objects=tuple(object_from_row(row) for row in objects),
+            runs=tuple(run_from_row(row) for row in runs.rows),
+            journal=tuple(journal_from_row(row) for row in journal.rows),
             stored_key=stored_key,
         )
 
@@ -358,42 +318,21 @@ class SqlStore:
             )
             for record in dump.objects:
                 execute(
-                    f"INSERT INTO reconciler_objects ({_OBJECT_COLUMNS}) "
+                    f"INSERT INTO reconciler_objects ({OBJECT_COLUMNS}) "
                     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                    _object_to_row(record),
+                    object_to_row(record),
                 )
             for run in dump.runs:
                 execute(
-                    f"INSERT INTO reconciler_runs ({_RUN_COLUMNS}) "
+                    f"INSERT INTO reconciler_runs ({RUN_COLUMNS}) "
                     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    (
-                        run.id,
-                        run.command,
-                        run.user,
-                        run.git_sha,
-                        run.plan_digest,
-                        run.started_at,
-                        run.finished_at,
-                        run.status,
-                        dumps(dict(run.summary)),
-                    ),
+                    run_to_row(run),
                 )
             for entry in dump.journal:
                 execute(
-                    f"INSERT INTO reconciler_journal ({_JOURNAL_COLUMNS}) "
+                    f"INSERT INTO reconciler_journal ({JOURNAL_COLUMNS}) "
                     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    (
-                        entry.id,
-                        entry.run_id,
-                        entry.address,
-                        entry.step,
-                        dumps(dict(entry.intent)),
-                        entry.outcome,
-                        None if entry.result is None else dumps(dict(entry.result)),
-                        entry.started_at,
-                        entry.finished_at,
-                        entry.resolution,
-                    ),
+                    journal_to_row(entry),
                 )
             self._after_journal_restore(execute)
             if dump.stored_key is not None:
@@ -408,90 +347,3 @@ class SqlStore:
 
     def _now(self) -> str:
         return iso(self._clock())
-
-
-class Heartbeat:
-    """A daemon thread calling ``beat`` every ``interval`` seconds until stopped.
-
-    ``beat`` returns False when the lock is gone (unlocked by force); the thread then stops and
-    ``lost`` tells the holder. Errors in a beat are retried at the next tick.
-    """
-
-    def __init__(self, interval: float, beat: Callable[[], bool], name: str) -> None:
-        self._interval = interval
-        self._beat = beat
-        self._stop = threading.Event()
-        self.lost = False
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            try:
-                if not self._beat():
-                    self.lost = True
-                    return
-            except Exception:  # a busy database or a dropped connection: try at the next tick
-                continue
-
-
-def _object_to_row(record: ObjectRecord) -> tuple[Any, ...]:
-    data = record.to_json()
-    return (
-        record.address,
-        record.kind,
-        record.integration,
-        dumps(data["remote_ids"]),
-        dumps(data["applied"]),
-        dumps(data["secret_fingerprints"]),
-        record.remote_fingerprint,
-        record.updated_at,
-    )
-
-
-def _object_from_row(row: Sequence[Any]) -> ObjectRecord:
-    return ObjectRecord(
-        address=str(row[0]),
-        kind=str(row[1]),
-        integration=None if row[2] is None else str(row[2]),
-        remote_ids=json.loads(row[3]),
-        applied=json.loads(row[4]),
-        secret_fingerprints=json.loads(row[5]),
-        remote_fingerprint=str(row[6]),
-        updated_at=str(row[7]),
-    )
-
-
-def _journal_from_row(row: Sequence[Any]) -> JournalEntry:
-    return JournalEntry(
-        id=int(row[0]),
-        run_id=str(row[1]),
-        address=str(row[2]),
-        step=str(row[3]),
-        intent=json.loads(row[4]),
-        outcome=None if row[5] is None else str(row[5]),
-        result=None if row[6] is None else json.loads(row[6]),
-        started_at=str(row[7]),
-        finished_at=None if row[8] is None else str(row[8]),
-        resolution=None if row[9] is None else str(row[9]),
-    )
-
-
-def _run_from_row(row: Sequence[Any]) -> RunRecord:
-    return RunRecord(
-        id=str(row[0]),
-        command=str(row[1]),
-        user=str(row[2]),
-        git_sha=None if row[3] is None else str(row[3]),
-        plan_digest=None if row[4] is None else str(row[4]),
-        started_at=str(row[5]),
-        finished_at=None if row[6] is None else str(row[6]),
-        status=None if row[7] is None else str(row[7]),
-        summary={str(k): int(v) for k, v in json.loads(row[8] or "{}").items()},
-    )

@@ -23,26 +23,12 @@ from typing import Any
 from urllib.parse import quote
 
 from reconciler.errors import CorruptStateError, LockError, StateError
-from reconciler.state.base import (
-    LockInfo,
-    ci_run_url,
-    current_host,
-    current_user,
-    lock_error,
-    parse_iso,
-    scopes_conflict,
-    utc_now,
-    validate_scope,
-)
-from reconciler.state.sql import (
-    SCHEMA_VERSION,
-    Clock,
-    Execute,
-    Heartbeat,
-    Result,
-    SqlStore,
-    upgrade_schema,
-)
+from reconciler.state.clock import Clock, parse_iso, utc_now
+from reconciler.state.identity import ci_run_url, current_host, current_user
+from reconciler.state.locks import Heartbeat, lock_error, scopes_conflict, validate_scope
+from reconciler.state.records import LockInfo
+from reconciler.state.sql import SqlStore
+from reconciler.state.tables import SCHEMA_VERSION, Execute, Result, upgrade_schema
 
 _HEADER = b"SQLite format 3\x00"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.cli import main
-from reconciler.state.base import ObjectRecord, fingerprint
+from reconciler.state import ObjectRecord, fingerprint
 from reconciler.state.sqlite import SqliteStore
 
 FINGERPRINT = fingerprint(b"k" * 32, "correct horse battery")

@@ -45,7 +45,7 @@ from reconciler.plan.ops import (
     SyncOp,
     UpdateOp,
 )
-from reconciler.state.base import ObjectRecord, Snapshot
+from reconciler.state import ObjectRecord, Snapshot
 
 CONTACT = "Oro\\Bundle\\ContactBundle\\Entity\\Contact"
 FP = {"integration.emea": {"password": "hmac-sha256:aa"}}

@@ -9,7 +9,7 @@ import threading
 from harness import TALLY, Lab, Launcher
 
 from reconciler.sandbox.core import Request
-from reconciler.state.base import lock_error
+from reconciler.state.locks import lock_error
 
 APPLY = ("apply", "integrations", "--auto-approve")
 EMEA = "apiuser-emea@apiconnector.com"

@@ -12,7 +12,7 @@ import pytest
 from harness import TALLY, Lab
 
 from reconciler.sandbox.core import Request
-from reconciler.state.sql import SCHEMA_VERSION
+from reconciler.state.tables import SCHEMA_VERSION
 
 APPLY = ("apply", "integrations", "--auto-approve")
 EMEA = ("apiuser-emea@apiconnector.com", "sandbox-emea-pw")

@@ -83,7 +83,7 @@ def postgres_backend(pg_url: str) -> Iterator[Backend]:
 _CHILD = """
 import sys, time
 from pathlib import Path
-from reconciler.state.base import open_store
+from reconciler.state import open_store
 store = open_store(sys.argv[1], base_dir=Path.cwd())
 if sys.argv[2] == "lock":
     held = store.lock(sys.argv[3], operation="apply", timeout=30)

@@ -8,14 +8,10 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import ConfigError
-from reconciler.state.base import (
-    display_url,
-    fingerprint,
-    key_from_environment,
-    open_store,
-    scopes_conflict,
-    sqlite_path,
-)
+from reconciler.state import fingerprint, open_store
+from reconciler.state.identity import key_from_environment
+from reconciler.state.locks import scopes_conflict
+from reconciler.state.urls import display_url, sqlite_path
 
 
 def test_fingerprints_are_keyed_and_never_the_raw_value() -> None:

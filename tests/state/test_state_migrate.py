@@ -8,7 +8,7 @@ import pytest
 from conftest import Backend
 
 from reconciler.errors import StateError
-from reconciler.state.base import ObjectRecord, StateDump, fingerprint
+from reconciler.state import ObjectRecord, StateDump, fingerprint
 from reconciler.state.migrate import MigrationResult, migrate, migrate_urls
 from reconciler.state.sqlite import SqliteStore
 

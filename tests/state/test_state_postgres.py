@@ -9,7 +9,7 @@ import pytest
 from conftest import PG_ADMIN_URL, Backend, needs_postgres
 
 from reconciler.errors import CorruptStateError, StateError
-from reconciler.state.base import open_store
+from reconciler.state import open_store
 from reconciler.state.postgres import PostgresStore
 
 

@@ -11,7 +11,8 @@ import pytest
 from conftest import Backend
 
 from reconciler.errors import CorruptStateError, StaleStateError
-from reconciler.state.base import ObjectRecord, open_store, utc_now
+from reconciler.state import ObjectRecord, open_store
+from reconciler.state.clock import utc_now
 from reconciler.state.sqlite import _SCHEMA as V1_TABLES
 from reconciler.state.sqlite import SqliteStore
 

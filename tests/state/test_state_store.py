@@ -13,7 +13,7 @@ import pytest
 from conftest import Backend, Child
 
 from reconciler.errors import LockError, StaleStateError, StateError
-from reconciler.state.base import (
+from reconciler.state import (
     JournalEntry,
     LockInfo,
     ObjectRecord,

@@ -32,7 +32,7 @@ from reconciler.plan.compare.owners import check_marketing_lists, check_owners, 
 from reconciler.plan.ops import CreateOp, Drift, FieldChange, Plan, address
 from reconciler.plan.options import PlanOptions
 from reconciler.plan.steps import Kind
-from reconciler.state.base import Snapshot
+from reconciler.state import Snapshot
 
 __all__ = [
     "PlanOptions",

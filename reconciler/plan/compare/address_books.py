@@ -15,7 +15,7 @@ from reconciler.plan.compare.common import Planned, changes, create, drift, reas
 from reconciler.plan.ops import AdoptOp, AnyOp, Drift, UpdateOp, address
 from reconciler.plan.specs import AddressBookSpec
 from reconciler.plan.steps import AddressBookStep, AddressBookWork, Kind
-from reconciler.state.base import ObjectRecord, Snapshot
+from reconciler.state import ObjectRecord, Snapshot
 
 
 def _identity(

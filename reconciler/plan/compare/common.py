@@ -13,7 +13,7 @@ from reconciler.errors import Location
 from reconciler.plan.ops import AnyOp, CreateOp, Drift, FieldChange
 from reconciler.plan.specs import Values
 from reconciler.plan.steps import Kind, Work
-from reconciler.state.base import ObjectRecord
+from reconciler.state import ObjectRecord
 
 
 @dataclass(frozen=True)

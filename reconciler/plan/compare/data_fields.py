@@ -17,7 +17,7 @@ from reconciler.plan.ops import AdoptOp, AnyOp, Drift, ReplaceOp, UpdateOp, addr
 from reconciler.plan.options import PlanOptions
 from reconciler.plan.specs import DATA_FIELD_REPLACE_FIELDS, DataFieldSpec
 from reconciler.plan.steps import REPLACE_STEPS, DataFieldStep, DataFieldWork, Kind
-from reconciler.state.base import Snapshot
+from reconciler.state import Snapshot
 
 
 def plan_data_fields(

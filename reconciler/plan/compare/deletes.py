@@ -26,7 +26,7 @@ from reconciler.plan.steps import (
     Step,
     work_from_values,
 )
-from reconciler.state.base import ObjectRecord, Snapshot
+from reconciler.state import ObjectRecord, Snapshot
 
 _STEPS: dict[Kind, tuple[Step, ...]] = {
     Kind.INTEGRATION: INTEGRATION_DELETE,

@@ -14,7 +14,7 @@ from reconciler.plan.compare.common import Planned, changes, create, drift, reas
 from reconciler.plan.ops import AdoptOp, FieldChange, UpdateOp, address
 from reconciler.plan.specs import IntegrationSpec
 from reconciler.plan.steps import IntegrationStep, IntegrationWork, Kind
-from reconciler.state.base import ObjectRecord, Snapshot
+from reconciler.state import ObjectRecord, Snapshot
 
 
 def secret_changes(

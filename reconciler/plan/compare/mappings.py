@@ -14,7 +14,7 @@ from reconciler.plan.compare.common import Planned, changes, create, drift, reas
 from reconciler.plan.ops import AdoptOp, AnyOp, Drift, ReplaceOp, UpdateOp, address
 from reconciler.plan.specs import MappingSpec, mapping_key
 from reconciler.plan.steps import DataFieldWork, Kind, MappingStep, MappingWork
-from reconciler.state.base import Snapshot
+from reconciler.state import Snapshot
 
 
 def plan_mappings(
