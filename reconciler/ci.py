@@ -39,7 +39,7 @@ from reconciler.errors import ConfigError, RemoteError, UsageError
 from reconciler.plan.ops import FieldChange, Op, Plan, ReplaceOp, paired_ops
 from reconciler.plan.render._common import SENSITIVE, field_changes, format_value
 from reconciler.plan.render.markdown import MARKER, escape, render_markdown
-from reconciler.providers._http import Caller, RetryPolicy
+from reconciler.providers.http import Caller, RetryPolicy
 from reconciler.state.base import STATE_KEY_ENV
 
 __all__ = [

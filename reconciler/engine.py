@@ -34,8 +34,8 @@ from reconciler.plan.ops import (
     plan_from_dict,
     plan_to_dict,
 )
-from reconciler.providers._http import RateLimiter
 from reconciler.providers.dotmailer import DotmailerClient
+from reconciler.providers.limits import RateLimiter
 from reconciler.providers.oro import OroClient
 from reconciler.refresh import refresh
 from reconciler.state.base import (

@@ -5,7 +5,7 @@ One :class:`OroClient` per Oro instance. It takes an OAuth2 client-credentials t
 speaks ``application/vnd.api+json`` both ways, reads whole lists in one call (``page[size]=-1``,
 following ``links.next`` where a server caps the page size) and returns frozen dataclasses from
 :mod:`reconciler.model`. Retries, backoff and error translation are the shared policy of
-:mod:`reconciler.providers._http`: every error names method and URL, never a credential.
+:mod:`reconciler.providers.http`: every error names method and URL, never a credential.
 
 A stock Oro exposes ``integrationchannels`` read-only and none of the dotmailer entities; a call
 that meets that (405, or 404 ``resource not accessible exception``) raises
@@ -38,7 +38,7 @@ from reconciler.model import (
     OroMappingConfig,
     SyncJob,
 )
-from reconciler.providers._http import Caller, RetryPolicy, safe_url, tls_context
+from reconciler.providers.http import Caller, RetryPolicy, safe_url, tls_context
 
 __all__ = ["JSONAPI", "OroClient"]
 
