@@ -60,7 +60,7 @@ from reconciler.model import (
 from reconciler.plan.compare import PlanOptions, build_plan
 from reconciler.plan.ops import address
 from reconciler.plan.render import render
-from reconciler.providers._http import Caller
+from reconciler.providers.http import Caller
 from reconciler.refresh import read_workers
 from reconciler.sandbox.core import Faults, SandboxServer
 from reconciler.sandbox.world import Sandbox

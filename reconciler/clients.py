@@ -15,8 +15,8 @@ from reconciler.config.secrets import resolve_secret
 from reconciler.errors import ConfigError
 from reconciler.execute import IntegrationSecrets
 from reconciler.model import DesiredState, Integration
-from reconciler.providers._http import RateLimiter
 from reconciler.providers.dotmailer import DotmailerClient
+from reconciler.providers.limits import RateLimiter
 from reconciler.providers.oro import OroClient
 from reconciler.sandbox.embedded import SANDBOX_OAUTH_SECRET, EmbeddedSandbox
 from reconciler.state import fingerprint

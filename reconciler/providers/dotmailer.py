@@ -4,7 +4,7 @@ One :class:`DotmailerClient` per integration account (HTTP Basic with the API us
 call is ``GET /v2/account-info`` on r1 (or on the configured override URL); its ``ApiEndpoint``
 becomes the base of every other call, once it has passed the allow-list below, so credentials are
 never sent to a host the API did not vouch for (dotdigital-api-v2.md §1, M2 ``validateEndpoint``).
-Retries, the rate limiter and error translation are :mod:`reconciler.providers._http`.
+Retries, the rate limiter and error translation are :mod:`reconciler.providers.http`.
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ import httpx
 
 from reconciler.errors import ConflictError, RemoteError, UntrustedEndpointError
 from reconciler.model import RemoteAddressBook, RemoteDataField
-from reconciler.providers._http import (
+from reconciler.providers.http import (
     Caller,
-    RateLimiter,
     RetryPolicy,
     json_message,
     safe_url,
     tls_context,
 )
+from reconciler.providers.limits import RateLimiter
 
 __all__ = [
     "DEFAULT_API_URL",

@@ -13,7 +13,7 @@ import pytest
 from reconciler.ci import PostResult, post_sticky_comment
 from reconciler.cli import main
 from reconciler.errors import RemoteError, UsageError
-from reconciler.providers._http import RetryPolicy
+from reconciler.providers.http import RetryPolicy
 from reconciler.sandbox.core import Request, Response, SandboxServer
 
 TOKEN = "ghs_fakeTokenThatMustNeverBePrinted"

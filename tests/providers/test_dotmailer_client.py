@@ -17,7 +17,6 @@ from reconciler.errors import (
     UntrustedEndpointError,
 )
 from reconciler.model import RemoteAddressBook, RemoteDataField
-from reconciler.providers._http import LimiterStats
 from reconciler.providers.dotmailer import (
     AccountInfo,
     DeleteResult,
@@ -25,6 +24,7 @@ from reconciler.providers.dotmailer import (
     ImportJob,
     is_official_endpoint,
 )
+from reconciler.providers.limits import LimiterStats
 from reconciler.sandbox.core import Faults, Request, Response, SandboxServer
 from reconciler.sandbox.dotmailer import DotmailerApp
 

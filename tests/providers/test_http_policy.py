@@ -16,14 +16,8 @@ from reconciler.errors import (
     RateLimitError,
     RemoteError,
 )
-from reconciler.providers._http import (
-    Caller,
-    LimiterStats,
-    RateLimiter,
-    RetryPolicy,
-    json_message,
-    safe_url,
-)
+from reconciler.providers.http import Caller, RetryPolicy, json_message, safe_url
+from reconciler.providers.limits import LimiterStats, RateLimiter
 from reconciler.sandbox.core import Faults, Request, Response, SandboxServer
 
 EPOCH = 1_800_000_000.0

@@ -27,7 +27,7 @@ from reconciler.model import (
     OroMappingConfig,
     SyncJob,
 )
-from reconciler.providers._http import RetryPolicy
+from reconciler.providers.http import RetryPolicy
 from reconciler.providers.oro import OroClient
 from reconciler.sandbox.core import Request, Response, SandboxServer
 from reconciler.sandbox.oro import OroApp

@@ -15,7 +15,7 @@ import sys
 import traceback
 
 from reconciler.cli import main
-from reconciler.providers._http import tls_context
+from reconciler.providers.http import tls_context
 
 tls_context()  # the process-wide TLS context the clients share, warmed as the imports are
 

@@ -1,0 +1,98 @@
+"""The sticky pull-request comment: its hidden marker, its header line, its scrubbed body.
+
+plan-apply-anchors.md §2.9 (Atlantis: one comment per PR, updated in place) and §3 complaints
+6 (one sticky comment, capped) and 7 (bind the plan to its head SHA).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from reconciler.ci.secrets import Scrubbed, scrub
+from reconciler.errors import UsageError
+from reconciler.plan.ops import Plan
+from reconciler.plan.render.markdown import MARKER, escape, render_markdown
+
+__all__ = [
+    "DEFAULT_ARTIFACT",
+    "MARKER",
+    "comment_body",
+    "comment_header",
+    "holds_marker",
+    "sticky_marker",
+]
+
+DEFAULT_ARTIFACT = "reconciler-plan"
+_SHA = re.compile(r"^[0-9a-fA-F]{7,64}$")
+_KEYED = "<!-- reconciler-plan: "
+_KEY = re.compile(r"^[A-Za-z0-9._/-]+$")
+
+
+def sticky_marker(key: str | None) -> str:
+    """The hidden marker of the sticky comment: one per pull request, or one per ``key`` (a
+    config directory) when several configurations share a repository."""
+    if key is None:
+        return MARKER
+    if not _KEY.match(key) or "--" in key:
+        raise UsageError(f"--key must be letters, digits and . _ / - (no --), got {key!r}")
+    return f"{_KEYED}{key} -->"
+
+
+def holds_marker(body: str, key: str | None) -> bool:
+    """Whether ``body`` is the sticky comment of ``key`` (unkeyed: the marker and no key)."""
+    if key is None:
+        return MARKER in body and _KEYED not in body
+    return sticky_marker(key) in body
+
+
+def comment_header(
+    *, head_sha: str | None = None, run_url: str | None = None, artifact_name: str
+) -> str:
+    """One line: the head commit (short), the run link, the artifact holding the full plan."""
+    parts: list[str] = []
+    if head_sha:
+        if not _SHA.match(head_sha):
+            raise UsageError(f"--head-sha must be a hexadecimal commit SHA, got {head_sha!r}")
+        parts.append(f"Commit <code>{head_sha[:7].lower()}</code>")
+    if run_url:
+        split = urlsplit(run_url)
+        if (
+            split.scheme not in ("http", "https")
+            or not split.netloc
+            or re.search(r"[\s<>]", run_url)
+        ):
+            raise UsageError(f"--run-url must be an http(s) URL, got {run_url!r}")
+        parts.append(f"[workflow run](<{run_url}>)")
+    parts.append(f"plan artifact: <code>{escape(artifact_name)}</code>")
+    return " · ".join(parts)
+
+
+def comment_body(
+    plan: Plan,
+    *,
+    secrets: Iterable[str],
+    head_sha: str | None = None,
+    run_url: str | None = None,
+    artifact_name: str = DEFAULT_ARTIFACT,
+    max_chars: int = 60000,
+    full_plan_hint: str = "plan.json",
+    key: str | None = None,
+) -> Scrubbed:
+    """The sticky PR comment: marker, header line, then the Markdown plan, then the scrub.
+
+    The Markdown cap is reduced by the header's length so the whole body stays within
+    ``max_chars`` (a scrubbed value shorter than ``(sensitive)`` may add a few characters).
+    """
+    header = comment_header(head_sha=head_sha, run_url=run_url, artifact_name=artifact_name)
+    lead = MARKER + "\n\n"
+    markers = lead if key is None else f"{MARKER}\n{sticky_marker(key)}\n\n"
+    budget = max_chars - len(header) - 2 - (len(markers) - len(lead))
+    if budget < 200:
+        raise UsageError(f"--max-chars {max_chars} leaves no room for the plan")
+    markdown = render_markdown(plan, max_chars=budget, full_plan_hint=full_plan_hint)
+    assert markdown.startswith(lead), "render_markdown starts with the marker"
+    # The marker stays as is (a secret that happened to contain it must not unstick the comment).
+    scrubbed = scrub(header + "\n\n" + markdown[len(lead) :], secrets)
+    return Scrubbed(markers + scrubbed.text, scrubbed.replaced)
