@@ -12,9 +12,10 @@ import hashlib
 import json
 from typing import Any
 
+from reconciler import defaults
 from reconciler.config.entities import resolve_entity
 from reconciler.config.loader import Document
-from reconciler.config.semantic import check_default, labels_of, select_integrations
+from reconciler.config.semantic import labels_of, select_integrations
 from reconciler.config.settings import secret_ref
 from reconciler.model import (
     AddressBook,
@@ -62,7 +63,7 @@ def _integration(document: Document) -> Integration:
                 name=entry["name"],
                 type=entry["type"],
                 visibility=entry.get("visibility", "Private"),
-                default=check_default(entry["type"], entry.get("default")).value,
+                default=defaults.check(entry["type"], entry.get("default")).value,
                 notes=entry.get("notes"),
                 replace_on_change=entry.get("replaceOnChange", False),
                 location=document.location(("spec", "dataFields", index)),

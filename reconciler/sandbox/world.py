@@ -20,13 +20,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import yaml
 
 from reconciler.errors import ConfigError, CorruptStateError
 from reconciler.sandbox.core import Faults, Request, Response, SandboxServer
 from reconciler.sandbox.dotmailer import DotmailerApp
+from reconciler.sandbox.oro import OroApp
 
 Clock = Callable[[], float]
 
@@ -34,23 +35,6 @@ WORLD_FILE = "world.json"
 LOCK_FILE = "world.lock"
 WORLD_FORMAT = 1
 DEFAULT_SEED = Path(__file__).with_name("default-seed.yaml")
-
-
-class _OroLike(Protocol):
-    prefixes: tuple[str, ...]
-
-    def handle(self, request: Request) -> Response: ...
-
-    def snapshot(self) -> dict[str, Any]: ...
-
-
-def _oro_class() -> Any:
-    """The Oro emulator, when it is importable (it is built alongside this module)."""
-    try:
-        from reconciler.sandbox.oro import OroApp
-    except ImportError:  # pragma: no cover - only while oro.py does not exist yet
-        return None
-    return OroApp
 
 
 def load_seed(path: Path) -> dict[str, Any]:
@@ -92,7 +76,7 @@ class Sandbox:
         self,
         data_dir: Path | None,
         dotmailer: DotmailerApp,
-        oro: _OroLike | None,
+        oro: OroApp | None,
         *,
         clock: Clock,
         oro_mode: str,
@@ -143,9 +127,7 @@ class Sandbox:
     def _build(self, seed: Mapping[str, Any]) -> None:
         try:
             self.dotmailer = DotmailerApp(seed.get("dotmailer") or {}, clock=self.clock)
-            oro_class = _oro_class()
-            if oro_class is not None:
-                self.oro = oro_class(seed.get("oro") or {}, clock=self.clock, mode=self.oro_mode)
+            self.oro = OroApp(seed.get("oro") or {}, clock=self.clock, mode=self.oro_mode)
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"the sandbox seed is invalid: {exc}") from None
 
@@ -167,9 +149,7 @@ class Sandbox:
     def handle(self, name: str, request: Request) -> Response:
         with self._lock, self._file_lock():
             self._reload_if_changed()
-            app: _OroLike | DotmailerApp | None = (
-                self.dotmailer if name == "dotmailer" else self.oro
-            )
+            app: OroApp | DotmailerApp | None = self.dotmailer if name == "dotmailer" else self.oro
             if app is None:
                 return Response.json(404, {"message": f"No {name} emulator in this sandbox"})
             self.requests[name] += 1
@@ -220,9 +200,8 @@ class Sandbox:
             if not isinstance(raw, dict) or raw.get("format") != WORLD_FORMAT:
                 raise ValueError("unknown format")
             self.dotmailer = DotmailerApp.restore(raw["dotmailer"], clock=self.clock)
-            oro_class = _oro_class()
-            if oro_class is not None and raw.get("oro") is not None:
-                self.oro = oro_class.restore(raw["oro"], clock=self.clock, mode=self.oro_mode)
+            if raw.get("oro") is not None:
+                self.oro = OroApp.restore(raw["oro"], clock=self.clock, mode=self.oro_mode)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CorruptStateError(
                 f"{path}: not a readable sandbox world ({exc}); delete the directory to reseed"

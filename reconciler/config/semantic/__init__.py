@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from reconciler.config.semantic.checker import Checker
 from reconciler.config.semantic.common import labels_of
-from reconciler.config.semantic.defaults import DefaultCheck, check_default
 from reconciler.config.semantic.mappings import select_integrations
 
-__all__ = ["Checker", "DefaultCheck", "check_default", "labels_of", "select_integrations"]
+__all__ = ["Checker", "labels_of", "select_integrations"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from reconciler import defaults
 from reconciler.config.diagnostics import YamlPath
 from reconciler.config.loader import Document, did_you_mean
 from reconciler.config.semantic.common import (
@@ -17,7 +18,6 @@ from reconciler.config.semantic.common import (
     as_str,
     labels_of,
 )
-from reconciler.config.semantic.defaults import check_default
 from reconciler.errors import Location
 from reconciler.model import (
     BUILTIN_ADDRESS_BOOKS,
@@ -133,7 +133,7 @@ def _data_fields(
                 valid = field_type in DATA_FIELD_TYPES
                 types[name.upper()] = field_type if valid else None
         if field_type in ("String", "Numeric", "Date", "Boolean") and "default" in entry:
-            checked = check_default(field_type, entry["default"])  # type: ignore[arg-type]
+            checked = defaults.check(field_type, entry["default"])
             if checked.error:
                 reporter.report(
                     document, (*path, "default"), "datafield.default.type", checked.error

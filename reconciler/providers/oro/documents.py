@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from reconciler import defaults
 from reconciler.model import (
     LiveUser,
     OroAddressBook,
@@ -158,7 +159,11 @@ def data_field_doc(
     return {
         "data": {
             "type": "dotmailerdatafields",
-            "attributes": {"name": name, "defaultValue": _default(default), "notes": notes},
+            "attributes": {
+                "name": name,
+                "defaultValue": defaults.to_oro(type_, default),
+                "notes": notes,
+            },
             "relationships": {
                 "channel": ref("integrationchannels", channel_id),
                 "type": ref("dotmailerdatafieldtypes", type_),
@@ -238,18 +243,6 @@ def sync_doc(integration_id: str, connector: str | None, force: bool) -> dict[st
             "relationships": {"integration": ref("integrationchannels", integration_id)},
         }
     }
-
-
-def _default(value: str | int | float | bool | None) -> str | None:
-    """Oro stores defaultValue as a string; booleans as Yes/No (bundle §2)."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    return str(value)
-
-
-# --- documents -> model ----------------------------------------------------------------------
 
 
 def to_user(r: Resource) -> LiveUser:

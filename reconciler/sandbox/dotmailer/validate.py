@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
+from reconciler import defaults
 from reconciler.model import RESTRICTED_DATA_FIELDS
 from reconciler.sandbox.core import Request, Response
 from reconciler.sandbox.dotmailer.accounts import BUILTIN_BOOKS, BUILTIN_FIELDS, Account
@@ -91,7 +91,7 @@ def check_data_field(body: Mapping[str, Any], account: Account) -> dict[str, Any
     if visibility is None:
         return _field_invalid("The data field visibility is not valid.")
     default = keys.get("defaultvalue")
-    ok, default = coerce_default(type_, default)
+    ok, default = defaults.dotmailer_accepts(type_, default)
     if not ok:
         return _field_invalid("The default value does not match the data field type.")
     if name.upper() in account.data_fields:
@@ -100,45 +100,6 @@ def check_data_field(body: Mapping[str, Any], account: Account) -> dict[str, Any
     if cap is not None and len(account.data_fields) - len(BUILTIN_FIELDS) >= cap:
         return error(400, "The data field limit has been reached. ERROR_DATAFIELD_LIMITEXCEEDED")
     return {"name": name.upper(), "type": type_, "visibility": visibility, "defaultValue": default}
-
-
-def coerce_default(type_: str, value: Any) -> tuple[bool, Any]:
-    """A data field's ``defaultValue`` read as its ``type_``: ``(accepted, stored value)``.
-
-    The emulator's one copy of the data-field default conversion, kept in this one function so
-    that the shared converter issue 9 asks for (one for config, plan, providers and both
-    emulators) can replace it in one place.
-    """
-    if value is None:
-        return True, None
-    if type_ == "String":
-        return isinstance(value, str), value
-    if type_ == "Numeric":
-        if isinstance(value, bool):
-            return False, value
-        if isinstance(value, int | float):
-            return True, value
-        if isinstance(value, str):
-            try:
-                number = float(value)
-            except ValueError:
-                return False, value
-            return True, int(number) if number.is_integer() else number
-        return False, value
-    if type_ == "Boolean":
-        if isinstance(value, bool):
-            return True, value
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            return True, value.lower() == "true"
-        return False, value
-    # Date: ISO YYYY-MM-DDTHH:MM:SS (ORO formats Y-m-d\TH:i:s).
-    if isinstance(value, str) and _DATE.match(value):
-        try:
-            datetime.fromisoformat(value)
-        except ValueError:
-            return False, value
-        return True, value
-    return False, value
 
 
 def check_book(

@@ -7,6 +7,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from reconciler import defaults
 from reconciler.config.entities import resolve_entity
 from reconciler.sandbox.oro.store import Store
 
@@ -100,7 +101,8 @@ def _seed_integration(store: Store, spec: Mapping[str, Any], orgs: Mapping[str, 
             "dotmailerdatafields",
             {
                 "name": df["name"],
-                "defaultValue": df.get("default"),
+                # Oro's DataField.defaultValue is a string (Boolean Yes/No).
+                "defaultValue": defaults.to_oro(df.get("type", "String"), df.get("default")),
                 "notes": df.get("notes"),
                 "createdAt": store.now_iso(),
             },
