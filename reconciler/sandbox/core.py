@@ -84,6 +84,18 @@ class App(Protocol):
     def handle(self, request: Request) -> Response: ...
 
 
+def app_for(apps: Iterable[App], path: str) -> App | None:
+    """The app whose longest prefix the path starts with."""
+    best: tuple[int, App] | None = None
+    for app in apps:
+        for prefix in app.prefixes:
+            if (path.startswith(prefix) or path == prefix.rstrip("/")) and (
+                best is None or len(prefix) > best[0]
+            ):
+                best = (len(prefix), app)
+    return best[1] if best else None
+
+
 @dataclass
 class Faults:
     """Faults injected per run. ``paths`` limits them to paths starting with one of the prefixes
@@ -230,14 +242,7 @@ class SandboxServer:
         return response
 
     def _app_for(self, path: str) -> App | None:
-        best: tuple[int, App] | None = None
-        for app in self.apps:
-            for prefix in app.prefixes:
-                if (path.startswith(prefix) or path == prefix.rstrip("/")) and (
-                    best is None or len(prefix) > best[0]
-                ):
-                    best = (len(prefix), app)
-        return best[1] if best else None
+        return app_for(self.apps, path)
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self

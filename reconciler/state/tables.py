@@ -9,23 +9,11 @@ on either backend.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from reconciler.state.records import JournalEntry, ObjectRecord, RunRecord, dumps
-
-SCHEMA_VERSION = 2
-# The steps from version N-1 to N, the same SQL on both backends (version 1 is each backend's
-# table list). Opening a state runs the steps it lacks; a newer version is refused.
-MIGRATIONS: dict[int, tuple[str, ...]] = {
-    2: (
-        # The serial each lock scope was last written at, for scoped compare-and-swap.
-        "CREATE TABLE reconciler_scopes (scope TEXT PRIMARY KEY, serial BIGINT NOT NULL)",
-        # History unknown: count the whole config as written at the current serial.
-        "INSERT INTO reconciler_scopes (scope, serial) SELECT '*', serial FROM reconciler_state",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -36,6 +24,41 @@ class Result:
 
 class Execute(Protocol):
     def __call__(self, sql: str, params: Sequence[Any] = (), /) -> Result: ...
+
+
+def _structured_mapping_fields(execute: Execute) -> None:
+    """Version 3: a mapping's last-applied fields were kept as the reviewer's text,
+    ``"firstName,lastName (two-way)"``; they are structured now, as compare makes them
+    (``{"entity_fields": [...], "two_way_sync": bool}``). Read once here, never again."""
+    rows = execute("SELECT address, applied FROM reconciler_objects WHERE kind = 'mapping'").rows
+    for address, text in rows:
+        applied = json.loads(text)
+        legacy = {k: v for k, v in applied.items() if k.startswith("field.") and isinstance(v, str)}
+        if not legacy:
+            continue
+        for key, value in legacy.items():
+            two_way = value.endswith(" (two-way)")
+            fields = value.removesuffix(" (two-way)").split(",")
+            applied[key] = {"entity_fields": fields, "two_way_sync": two_way}
+        execute(
+            "UPDATE reconciler_objects SET applied = %s WHERE address = %s",
+            (dumps(applied), address),
+        )
+
+
+SCHEMA_VERSION = 3
+# The steps from version N-1 to N, the same on both backends (version 1 is each backend's table
+# list): SQL, or a function over the executor for a change of values. Opening a state runs the
+# steps it lacks, in one transaction; a newer version is refused.
+MIGRATIONS: dict[int, tuple[str | Callable[[Execute], None], ...]] = {
+    2: (
+        # The serial each lock scope was last written at, for scoped compare-and-swap.
+        "CREATE TABLE reconciler_scopes (scope TEXT PRIMARY KEY, serial BIGINT NOT NULL)",
+        # History unknown: count the whole config as written at the current serial.
+        "INSERT INTO reconciler_scopes (scope, serial) SELECT '*', serial FROM reconciler_state",
+    ),
+    3: (_structured_mapping_fields,),
+}
 
 
 OBJECT_COLUMNS = (
@@ -54,7 +77,10 @@ def upgrade_schema(execute: Execute, version: int) -> None:
     """Run the migration steps after ``version`` and record the new version."""
     for step in range(version + 1, SCHEMA_VERSION + 1):
         for statement in MIGRATIONS[step]:
-            execute(statement)
+            if isinstance(statement, str):
+                execute(statement)
+            else:
+                statement(execute)
     if version < SCHEMA_VERSION:
         execute(
             "UPDATE reconciler_meta SET value = %s WHERE key = 'schema_version'",

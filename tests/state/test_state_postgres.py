@@ -11,6 +11,7 @@ from conftest import PG_ADMIN_URL, Backend, needs_postgres
 from reconciler.errors import CorruptStateError, StateError
 from reconciler.state import open_store
 from reconciler.state.postgres import PostgresStore
+from reconciler.state.tables import SCHEMA_VERSION
 
 
 @needs_postgres
@@ -51,7 +52,7 @@ def test_a_schema_from_a_newer_reconciler_is_refused(postgres_backend: Backend) 
         postgres_backend.open()
     assert str(caught.value) == (
         f"state {postgres_backend.url} has schema version 99, newer than this reconciler "
-        "understands (2); upgrade reconciler"
+        f"understands ({SCHEMA_VERSION}); upgrade reconciler"
     )
 
 
@@ -71,3 +72,31 @@ def test_forced_unlock_ends_the_holders_session_and_records_it(postgres_backend:
         assert row[0].startswith(f"{held.user}@{held.host} pid {held.pid}: terminated backend ")
         assert row[1] is True
         assert other.locks() == []
+
+
+@needs_postgres
+def test_a_version_2_schema_gets_its_mapping_fields_structured(postgres_backend: Backend) -> None:
+    """Schema 3 on PostgreSQL: the same value migration as on SQLite, in the upgrade's
+    transaction."""
+    postgres_backend.open().read()
+    schema = postgres_backend.url.rsplit("schema=", 1)[1]
+    legacy = '{"entity": "E", "field.FIRSTNAME": "firstName (two-way)", "sync_priority": 0}'
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'SET search_path TO "{schema}"')
+        conn.execute("UPDATE reconciler_meta SET value = '2' WHERE key = 'schema_version'")
+        conn.execute(
+            "INSERT INTO reconciler_objects VALUES "
+            "('integration.emea.mapping.e', 'mapping', 'emea', '{}', %s, '{}', '', '')",
+            (legacy,),
+        )
+    store = postgres_backend.open()
+    assert store.read().objects["integration.emea.mapping.e"].applied == {
+        "entity": "E",
+        "field.FIRSTNAME": {"entity_fields": ["firstName"], "two_way_sync": True},
+        "sync_priority": 0,
+    }
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        version = conn.execute(
+            f"SELECT value FROM \"{schema}\".reconciler_meta WHERE key = 'schema_version'"
+        ).fetchall()
+    assert version == [(str(SCHEMA_VERSION),)]

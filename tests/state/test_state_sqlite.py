@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import stat
 from datetime import timedelta
@@ -15,6 +16,7 @@ from reconciler.state import ObjectRecord, open_store
 from reconciler.state.clock import utc_now
 from reconciler.state.sqlite import _SCHEMA as V1_TABLES
 from reconciler.state.sqlite import SqliteStore
+from reconciler.state.tables import MIGRATIONS, SCHEMA_VERSION
 
 
 def _mode(path: Path) -> int:
@@ -102,7 +104,8 @@ def test_a_state_from_a_newer_reconciler_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CorruptStateError) as caught:
         SqliteStore(path)
     assert str(caught.value) == (
-        f"state file {path} has schema version 99, newer than this reconciler understands (2); "
+        f"state file {path} has schema version 99, newer than this reconciler understands "
+        f"({SCHEMA_VERSION}); "
         "upgrade reconciler"
     )
 
@@ -142,8 +145,40 @@ def test_a_version_1_state_is_upgraded_in_place(tmp_path: Path) -> None:
     version = sqlite3.connect(path).execute(
         "SELECT value FROM reconciler_meta WHERE key = 'schema_version'"
     )
-    assert version.fetchall() == [("2",)]
+    assert version.fetchall() == [(str(SCHEMA_VERSION),)]
     # Which scopes moved before the upgrade is unknown, so any write older than 3 is stale.
     with pytest.raises(StaleStateError):
         store.write(2, [ObjectRecord("a", "owner", "emea", {}, {}, {}, "", "")], [])
     assert store.write(3, [], []) == 4
+
+
+def test_a_version_2_state_gets_its_mapping_fields_structured(tmp_path: Path) -> None:
+    """Schema 3: a mapping's last-applied fields were the reviewer's text; they are structured
+    now, so a state written before does not show every mapping as drifted."""
+    path = tmp_path / "state.db"
+    conn = sqlite3.connect(path)
+    for statement in (*V1_TABLES, *MIGRATIONS[2]):
+        assert isinstance(statement, str)
+        conn.execute(statement)
+    conn.execute("INSERT INTO reconciler_meta VALUES ('schema_version', '2')")
+    conn.execute("INSERT INTO reconciler_state VALUES (1, 'old-lineage', 3)")
+    legacy = {
+        "entity": "Oro\\Bundle\\ContactBundle\\Entity\\Contact",
+        "sync_priority": 20,
+        "field.FIRSTNAME": "firstName (two-way)",
+        "field.FULLNAME": "firstName,lastName",
+    }
+    conn.execute(
+        "INSERT INTO reconciler_objects VALUES (?, 'mapping', 'emea', '{}', ?, '{}', '', '')",
+        ("integration.emea.mapping.contact", json.dumps(legacy)),
+    )
+    conn.commit()
+    conn.close()
+
+    record = SqliteStore(path).read().objects["integration.emea.mapping.contact"]
+    assert record.applied == {
+        "entity": "Oro\\Bundle\\ContactBundle\\Entity\\Contact",
+        "sync_priority": 20,
+        "field.FIRSTNAME": {"entity_fields": ["firstName"], "two_way_sync": True},
+        "field.FULLNAME": {"entity_fields": ["firstName", "lastName"], "two_way_sync": False},
+    }
