@@ -131,3 +131,17 @@ def test_no_step_or_kind_string_is_a_protocol_between_compare_and_apply() -> Non
         if _PROTOCOL_LITERAL.search(line.split("#", 1)[0])
     )
     assert found == []
+
+
+def test_every_path_the_docs_name_exists() -> None:
+    """docs/architecture.md's "to change X, open Y" table, and every other doc, name files
+    that exist."""
+    named = sorted(
+        (str(doc.relative_to(ROOT)), path)
+        for doc in [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
+        for path in re.findall(
+            r"`(reconciler/[A-Za-z0-9_/.-]+(?:\.py|\.json|\.yaml|/))`", doc.read_text("utf-8")
+        )
+    )
+    assert [(doc, path) for doc, path in named if not (ROOT / path).exists()] == []
+    assert len([1 for doc, _ in named if doc == "docs/architecture.md"]) > 30
