@@ -68,6 +68,7 @@ from reconciler.session import SessionOptions, open_session
 from reconciler.state import Snapshot
 
 TYPES = ("String", "Numeric", "Date", "Boolean")
+MAX_DATA_FIELDS = 200  # the seed's custom entity fields cover --data-fields up to this
 DEFAULTS = {"String": "bronze", "Numeric": 10, "Date": "2024-01-01T00:00:00", "Boolean": "No"}
 TEAMS = ("crm", "retail", "web")
 PASSWORD = "bench-dotmailer-pw"  # sandbox-only value, shared by every generated account
@@ -208,6 +209,11 @@ def sandbox_seed(
             "businessUnits": [{"name": "Main", "organization": "ACME"}],
             "users": [{"username": "mkt.ops", "organization": "ACME", "enabled": True}],
             "marketingLists": lists,
+            # The custom fields the mappings read (text: any data-field type's String fits).
+            "entities": {
+                entity: {f"field{n}": "string" for n in range(0, MAX_DATA_FIELDS, 4)}
+                for entity in ("contact", "lead")
+            },
             "integrations": [],
         },
     }

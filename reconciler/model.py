@@ -8,6 +8,7 @@ Dotdigital API, the reference file is named.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
@@ -45,6 +46,22 @@ RESTRICTED_DATA_FIELDS: frozenset[str] = frozenset(
 )
 # dotdigital-api-v2.md §7: books every account has; they can be neither declared nor written.
 BUILTIN_ADDRESS_BOOKS: tuple[str, ...] = ("All Contacts", "Test")
+
+# The dotmailer bundle's connector types, tag oro_integration.connector, channel_type dotmailer
+# (oroinc/OroCRMDotmailerBundle 873def61 Resources/config/services.yml:424-502).
+DOTMAILER_CONNECTORS: tuple[str, ...] = (
+    "activity_contact",
+    "address_book",
+    "campaign",
+    "campaign_click",
+    "campaign_open",
+    "campaign_summary",
+    "contact",
+    "contact_export",
+    "datafield",
+    "unsubscribed_contact",
+)
+DATAFIELD_CONNECTOR = "datafield"
 
 # oro-jsonapi.md §9 E: Oro's default OAuth web-app domain (OAuthManager::API_ENDPOINT).
 DEFAULT_OAUTH_DOMAIN = "https://r1-app.dotmailer.com/"
@@ -275,8 +292,11 @@ class OroDataField:
 
 @dataclass(frozen=True)
 class OroAddressBook:
+    """``channel_id`` None: an orphan, whose integration was deleted (Oro keeps its books with
+    their marketing lists: ``AddressBook.channel`` is onDelete SET NULL, oro-verified.md §4)."""
+
     id: str
-    channel_id: str
+    channel_id: str | None
     name: str
     visibility: str
     origin_id: int | None
@@ -338,6 +358,10 @@ class LiveWorld:
     business_units: tuple[BusinessUnit, ...] = ()
     marketing_lists: tuple[MarketingList, ...] = ()
     integrations: tuple[LiveIntegration, ...] = ()
+    orphan_books: tuple[OroAddressBook, ...] = ()  # Oro books with no integration
+    # Oro's entities as entitystructures reports them, for the entities the mappings use:
+    # FQCN -> {field: type}, or None when Oro has no such entity; not read: absent.
+    entity_fields: Mapping[str, Mapping[str, str] | None] = field(default_factory=dict)
 
     def integration(self, name: str) -> LiveIntegration:
         found = self._by_name.get(name)

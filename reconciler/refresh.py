@@ -2,8 +2,10 @@
 
 Oro costs a fixed number of list calls whatever the number of objects (users, organizations,
 business units, marketing lists, integrations, data fields, address books, mappings), fetched
-concurrently. dotmailer costs three calls per integration (account-info, which is also "Check
-connection" and region discovery; the data-field list; the address-book list, paged by 1000),
+concurrently, and one ``entitystructures`` read per entity the mappings use (its fields' types,
+which compare checks the mapped data fields against). dotmailer costs three calls per
+integration (account-info, which is also "Check connection" and region discovery; the
+data-field list; the address-book list, paged by 1000),
 with bounded concurrency across integrations (SPEC §4: never one GET per object).
 """
 
@@ -47,6 +49,7 @@ class OroReader(Protocol):
     def list_data_fields(self) -> list[OroDataField]: ...
     def list_address_books(self) -> list[OroAddressBook]: ...
     def list_mappings(self) -> list[OroMapping]: ...
+    def entity_fields(self, entity: str) -> dict[str, str] | None: ...
 
 
 # Refresh reads this many accounts per unit of the ``concurrency`` setting, at most READ_CAP.
@@ -84,6 +87,7 @@ def refresh(
         fields = pool.submit(oro.list_data_fields)
         books = pool.submit(oro.list_address_books)
         mappings = pool.submit(oro.list_mappings)
+        entities = {e: pool.submit(oro.entity_fields, e) for e in mapped_entities(desired)}
         remote = _read_dotmailer(wanted, dotmailer_for, workers)
         oro_channels = {c.name: c for c in channels.result()}
         # Grouped once by channel: a scan of every list per integration was O(N^2) (30 million
@@ -91,6 +95,7 @@ def refresh(
         fields_of = _by_channel(fields.result())
         books_of = _by_channel(books.result())
         mappings_of = _by_channel(mappings.result())
+        structures = {e: f.result() for e, f in sorted(entities.items())}
         live = []
         names = {i.name for i in wanted} | (set(oro_channels) if not scope else set())
         for name in sorted(names):
@@ -114,12 +119,27 @@ def refresh(
             business_units=tuple(units.result()),
             marketing_lists=tuple(lists.result()),
             integrations=tuple(live),
+            orphan_books=books_of.get(None, ()),
+            entity_fields=structures,
         )
+
+
+def mapped_entities(desired: DesiredState) -> list[str]:
+    """The entities the mappings name, and the classes their relation paths end in
+    (``addresses+Oro\\...\\ContactAddress::postalCode``), sorted."""
+    found = {m.entity for m in desired.mappings}
+    for mapping in desired.mappings:
+        for f in mapping.fields:
+            for path in f.entity_fields:
+                last = path.rsplit("+", 1)[-1]
+                if "+" in path and "::" in last:
+                    found.add(last.split("::", 1)[0])
+    return sorted(found)
 
 
 class _OfChannel(Protocol):
     @property
-    def channel_id(self) -> str: ...
+    def channel_id(self) -> str | None: ...
 
 
 _T = TypeVar("_T", bound=_OfChannel)

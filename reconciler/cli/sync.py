@@ -10,21 +10,8 @@ import click
 
 from reconciler.cli.common import config_option, make_session_options, progress, session_options
 from reconciler.errors import EXIT_OK, RemoteError, UsageError
+from reconciler.model import DOTMAILER_CONNECTORS
 from reconciler.session import open_session
-
-# The dotmailer connectors of the Oro bundle (oro-dotmailer-bundle.md §5, services.yml).
-CONNECTORS = (
-    "activity_contact",
-    "address_book",
-    "campaign",
-    "campaign_click",
-    "campaign_open",
-    "campaign_summary",
-    "contact",
-    "contact_export",
-    "datafield",
-    "unsubscribed_contact",
-)
 
 
 @click.command("sync")
@@ -32,10 +19,15 @@ CONNECTORS = (
 @config_option
 @click.option(
     "--connector",
-    type=click.Choice(CONNECTORS),
+    type=click.Choice(DOTMAILER_CONNECTORS),
     help="Only this connector; default: all of them.",
 )
-@click.option("--force", is_flag=True, help="Force the sync (datafield: skip the interval).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Run the data-field import now (Oro's datafields-force-sync; Oro skips it for a day "
+    "after the last one otherwise).",
+)
 @click.option("--wait", is_flag=True, help="Wait for the job to finish; fail if it fails.")
 @click.option(
     "--timeout", type=float, default=600.0, show_default=True, help="Seconds to wait with --wait."

@@ -4,9 +4,12 @@ dotmailer."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, assert_never
 
-from reconciler.execute.context import Apply, IntegrationContext
+from reconciler.errors import ConflictError
+from reconciler.execute.context import Apply, IntegrationContext, OpFailed
 from reconciler.execute.journal import ignore_missing
 from reconciler.model import OroAddressBook, RemoteAddressBook
 from reconciler.plan.ops import ChangeOp, DeleteOp
@@ -59,6 +62,10 @@ def _run(apply: Apply, context: IntegrationContext, op: ChangeOp, work: AddressB
                 book.oro_id = _create_oro(apply, context, op, spec, int(book.remote_id)).id
             case AddressBookStep.ORO_UPDATE:
                 _update_oro(apply, op, spec, book)
+            case AddressBookStep.ORO_RELINK:
+                _update_oro(apply, op, spec, book, channel_id=apply.channel(context))
+            case AddressBookStep.ORO_DELETE_ORPHAN:
+                _delete_orphan(apply, op)
             case _:
                 assert_never(step)
     return book
@@ -104,23 +111,75 @@ def _delete_oro(apply: Apply, op: ChangeOp, book: _Book) -> None:
     book.oro_id = None
 
 
-def _update_oro(apply: Apply, op: ChangeOp, spec: AddressBookSpec, book: _Book) -> None:
+def _update_oro(
+    apply: Apply,
+    op: ChangeOp,
+    spec: AddressBookSpec,
+    book: _Book,
+    *,
+    channel_id: str | None = None,
+) -> None:
+    """PATCH the Oro record; with ``channel_id``, give an orphaned record its channel back."""
     oro_id = book.oro_id
     if oro_id is None:
         return
     attributes = _attributes(apply, spec)
+    step = AddressBookStep.ORO_UPDATE
+    if channel_id is not None:
+        attributes["channel_id"] = channel_id
+        step = AddressBookStep.ORO_RELINK
+    with _named_conflict(apply, spec, oro_id):
+        apply.journal.call(
+            op.address,
+            step,
+            {"call": "PATCH dotmaileraddressbooks", "id": oro_id},
+            lambda: apply.oro.update_address_book(oro_id, **attributes),
+        )
+
+
+def _delete_orphan(apply: Apply, op: ChangeOp) -> None:
+    orphan = op.remote_ids["orphan"]
     apply.journal.call(
         op.address,
-        AddressBookStep.ORO_UPDATE,
-        {"call": "PATCH dotmaileraddressbooks", "id": oro_id},
-        lambda: apply.oro.update_address_book(oro_id, **attributes),
+        AddressBookStep.ORO_DELETE_ORPHAN,
+        {"call": "DELETE dotmaileraddressbooks", "id": orphan, "orphan": True},
+        ignore_missing(lambda: apply.oro.delete_address_book(orphan)),
     )
+
+
+@contextmanager
+def _named_conflict(apply: Apply, spec: AddressBookSpec, own_id: str | None) -> Iterator[None]:
+    """Oro answers a marketing list linked twice with a bare 409 (a unique index, no pointer:
+    oro-verified.md §4); say which book holds it."""
+    try:
+        yield
+    except ConflictError as exc:
+        list_id = _list_id(apply, spec)
+        holder = next(
+            (
+                b
+                for b in apply.oro.list_address_books()
+                if b.marketing_list_id == list_id and b.id != own_id
+            ),
+            None,
+        )
+        if holder is None or list_id is None:
+            raise
+        where = (
+            "no integration" if holder.channel_id is None else f"integration {holder.channel_id}"
+        )
+        raise OpFailed(
+            f"Oro refused it: marketing list {spec.marketing_list!r} is already linked to "
+            f"address book {holder.name!r} (Oro id {holder.id}, {where})"
+        ) from exc
+
+
+def _list_id(apply: Apply, spec: AddressBookSpec) -> str | None:
+    return next((m.id for m in apply.world.marketing_lists if m.name == spec.marketing_list), None)
 
 
 def _attributes(apply: Apply, spec: AddressBookSpec) -> dict[str, Any]:
-    list_id = next(
-        (ml.id for ml in apply.world.marketing_lists if ml.name == spec.marketing_list), None
-    )
+    list_id = _list_id(apply, spec)
     return {
         "name": spec.name,
         "visibility": spec.visibility,
@@ -163,12 +222,13 @@ def _create_oro(
             None,
         )
 
-    return apply.journal.call(
-        op.address,
-        AddressBookStep.ORO_CREATE,
-        {"call": "POST dotmaileraddressbooks", "originId": origin},
-        lambda: apply.oro.create_address_book(
-            channel_id=channel_id, origin_id=origin, **attributes
-        ),
-        find,
-    )
+    with _named_conflict(apply, spec, None):
+        return apply.journal.call(
+            op.address,
+            AddressBookStep.ORO_CREATE,
+            {"call": "POST dotmaileraddressbooks", "originId": origin},
+            lambda: apply.oro.create_address_book(
+                channel_id=channel_id, origin_id=origin, **attributes
+            ),
+            find,
+        )

@@ -50,9 +50,13 @@ class AddressBookStep(StrEnum):
     DOTMAILER_CREATE = "dotmailer.create"
     DOTMAILER_UPDATE = "dotmailer.update"
     DOTMAILER_DELETE = "dotmailer.delete"
+    # An orphaned Oro book (its integration deleted, oro-verified.md §4) that holds the
+    # declared marketing list: deleted first, with prune on, so the list can be linked.
+    ORO_DELETE_ORPHAN = "oro.delete_orphan"
     ORO_DELETE = "oro.delete"
     ORO_CREATE = "oro.create"
     ORO_UPDATE = "oro.update"
+    ORO_RELINK = "oro.relink"  # an orphaned Oro record of this very book, given its channel
 
 
 class MappingStep(StrEnum):
@@ -71,6 +75,9 @@ SYNC_OWED_STEP = "sync.owed"  # journaled before an integration's first change (
 INTEGRATION_DELETE = (IntegrationStep.ORO_DELETE,)
 DATA_FIELD_DELETE = (DataFieldStep.DOTMAILER_DELETE, DataFieldStep.ORO_DELETE)
 ADDRESS_BOOK_DELETE = (AddressBookStep.ORO_DELETE, AddressBookStep.DOTMAILER_DELETE)
+# A book of a removed integration: Oro keeps books (SET NULL), so its record is deleted there;
+# the dotmailer book is kept, like the integration's data fields.
+ADDRESS_BOOK_UNLINK = (AddressBookStep.ORO_DELETE,)
 MAPPING_DELETE = (MappingStep.ORO_DELETE,)
 
 # Replacing a data field: dotmailer has no update (oro-dotmailer-bundle.md §2).

@@ -130,6 +130,19 @@ class Sandbox:
             self.oro = OroApp(seed.get("oro") or {}, clock=self.clock, mode=self.oro_mode)
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"the sandbox seed is invalid: {exc}") from None
+        self._connect()
+
+    def _connect(self) -> None:
+        """Oro's data-field import reads the integration's dotmailer account, as the bundle's
+        transport does with GET /v2/data-fields (the world serialises both apps)."""
+        if self.oro is not None:
+            self.oro.store.dotmailer_fields = self._dotmailer_fields
+
+    def _dotmailer_fields(self, username: str) -> list[dict[str, Any]] | None:
+        account = self.dotmailer.accounts.get(username)
+        if account is None:
+            return None
+        return [dict(f) for _, f in sorted(account.data_fields.items())]
 
     # -- serving -------------------------------------------------------------------------
 
@@ -202,6 +215,7 @@ class Sandbox:
             self.dotmailer = DotmailerApp.restore(raw["dotmailer"], clock=self.clock)
             if raw.get("oro") is not None:
                 self.oro = OroApp.restore(raw["oro"], clock=self.clock, mode=self.oro_mode)
+                self._connect()
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CorruptStateError(
                 f"{path}: not a readable sandbox world ({exc}); delete the directory to reseed"

@@ -99,8 +99,9 @@ def test_planning_costs_three_dotmailer_calls_per_integration_whatever_its_size(
         "apiuser-emea@apiconnector.com": 3,
     }
     # One token, eight lists: users, organizations, business units, marketing lists,
-    # integrations, data fields, address books, mappings.
-    assert oro_calls == 9
+    # integrations, data fields, address books, mappings; and the field types of the three
+    # entities the mappings read (Contact, Lead, and ContactAddress through a relation path).
+    assert oro_calls == 12
 
 
 def test_drift_made_by_hand_is_shown_and_reverted(
@@ -145,29 +146,51 @@ def test_data_field_type_change_is_a_gated_replace(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
     converge(world, capsys)
+    # LIFETIME_VALUE is mapped by nothing, so no Oro mapping stands in the way of its new type.
+    edit(
+        world.config / "emea.yaml",
+        "{name: LIFETIME_VALUE, type: Numeric, visibility: Private, default: 0}",
+        "{name: LIFETIME_VALUE, type: String, visibility: Private, default: 0}",
+    )
+    planned = world.cli("plan", str(world.config), capsys=capsys)
+    assert "-/+ integration.emea.data_field.LIFETIME_VALUE" in planned.out
+    refused = world.cli("apply", str(world.config), "--auto-approve", capsys=capsys)
+    assert refused.code == 3
+    assert "--allow-replace LIFETIME_VALUE" in refused.err
+    assert {f["name"]: f["type"] for f in dm_fields(world)}["LIFETIME_VALUE"] == "Numeric"
+    allowed = world.cli(
+        "apply",
+        str(world.config),
+        "--auto-approve",
+        "--allow-replace",
+        "LIFETIME_VALUE",
+        capsys=capsys,
+    )
+    assert allowed.code == 0, allowed.out + allowed.err
+    assert {f["name"]: f["type"] for f in dm_fields(world)}["LIFETIME_VALUE"] == "String"
+    again = world.cli("plan", str(world.config), "--detailed-exitcode", capsys=capsys)
+    assert again.code == 0, again.out
+
+
+def test_a_mapped_entity_field_of_the_wrong_type_fails_at_plan_with_its_yaml_line(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Oro would refuse the mapping at apply with a 400 ([DM] Validator/
+    DataFieldMappingConfigValidator.php:85-124); the plan says so at the mapping's line."""
+    converge(world, capsys)
     edit(
         world.config / "emea.yaml",
         "{name: LEAD_SOURCE, type: String",
         "{name: LEAD_SOURCE, type: Numeric",
     )
     planned = world.cli("plan", str(world.config), capsys=capsys)
-    assert "-/+ integration.emea.data_field.LEAD_SOURCE" in planned.out
-    refused = world.cli("apply", str(world.config), "--auto-approve", capsys=capsys)
-    assert refused.code == 3
-    assert "--allow-replace LEAD_SOURCE" in refused.err
-    assert {f["name"]: f["type"] for f in dm_fields(world)}["LEAD_SOURCE"] == "String"
-    allowed = world.cli(
-        "apply",
-        str(world.config),
-        "--auto-approve",
-        "--allow-replace",
-        "LEAD_SOURCE",
-        capsys=capsys,
+    assert (planned.code, planned.out, planned.err) == (
+        3,
+        "",
+        "integrations/mappings.yaml:29:7: error: entityFields: Oro refuses it: Mapping for field "
+        '"LEAD_SOURCE" must be of numeric type (Lead.source is enum)\n'
+        "error: the plan cannot be made: 1 problem(s) with the live systems\n",
     )
-    assert allowed.code == 0, allowed.out + allowed.err
-    assert {f["name"]: f["type"] for f in dm_fields(world)}["LEAD_SOURCE"] == "Numeric"
-    again = world.cli("plan", str(world.config), "--detailed-exitcode", capsys=capsys)
-    assert again.code == 0, again.out
 
 
 def test_adopts_objects_that_exist_but_are_not_in_state(
@@ -347,8 +370,17 @@ def test_oro_auto_created_default_mappings_are_not_ours(
         done = world.cli("sync", name, "--config", str(world.config), "--wait",
                          "--poll-interval", "0", capsys=capsys)  # fmt: skip
         assert done.code == 0, done.err
-    # The five declared plus Oro's own Lead mapping for apac, which declares none.
-    assert len(oro.tables["dotmailerdatafieldmappings"]) == 6
+    # The five declared, plus Oro's own for every contact-information entity with firstName and
+    # lastName that has none ([DM] EventListener/AddDefaultMappingListener.php): the Lead for
+    # apac, which declares none, and the CustomerUser for all three.
+    assert sorted(
+        (m["r"]["channel"], m["a"]["entity"].rsplit("\\", 1)[-1], m["a"]["syncPriority"])
+        for m in oro.tables["dotmailerdatafieldmappings"].values()
+    ) == [
+        (1, "Contact", 20), (1, "CustomerUser", 0),
+        (2, "Contact", 20), (2, "CustomerUser", 0), (2, "Lead", 10),
+        (3, "Contact", 20), (3, "CustomerUser", 0), (3, "Lead", 10),
+    ]  # fmt: skip
     again = world.cli("plan", str(world.config), "--detailed-exitcode", capsys=capsys)
     assert (again.code, again.out) == (0, "No changes. Live systems match the configuration.\n")
 

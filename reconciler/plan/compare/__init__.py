@@ -19,6 +19,7 @@ from reconciler.plan.compare.address_books import plan_address_books
 from reconciler.plan.compare.common import Planned, PlanProblem, sorted_problems
 from reconciler.plan.compare.data_fields import plan_data_fields
 from reconciler.plan.compare.deletes import declared_objects, guard_deletes, plan_deletes
+from reconciler.plan.compare.entity_types import check_mapping_types
 from reconciler.plan.compare.integrations import plan_integration
 from reconciler.plan.compare.mappings import plan_mappings
 from reconciler.plan.compare.order import (
@@ -65,8 +66,11 @@ def build_plan(
     scope = set(options.integrations)
     integrations = [i for i in desired.integrations if not scope or i.name in scope]
     owners = {o.name: o for o in desired.owners}
-    problems = check_owners(desired.owners, integrations, live) + check_marketing_lists(
-        integrations, live
+    types, type_warnings = check_mapping_types(desired.mappings, integrations, live)
+    problems = (
+        check_owners(desired.owners, integrations, live)
+        + check_marketing_lists(integrations, live)
+        + types
     )
     if problems:
         raise ConfigError(
@@ -84,10 +88,15 @@ def build_plan(
         fingerprints = secret_fingerprints.get(address(Kind.INTEGRATION, integration.name), {})
         head = plan_integration(integration, owners[integration.owner], live, state, fingerprints)
         head += plan_data_fields(integration, world_part, state, options, own, live)
-        head += plan_address_books(integration, world_part, live, state)
+        head += plan_address_books(integration, world_part, live, state, options.prune)
         head += plan_mappings(integration, own, world_part, state, head.ops)
         parts.append(head)
     planned = Planned.total(parts)
+    if planned.problems:
+        raise ConfigError(
+            f"the plan cannot be made: {len(planned.problems)} problem(s) with the live systems",
+            tuple(sorted_problems(planned.problems)),
+        )
     moved = {op.previous_address for op in planned.ops if op.previous_address}
     deletes = plan_deletes(desired, state, scope, moved)
     guarded = guard_deletes(planned.ops + tuple(deletes), desired, live, options)
@@ -111,7 +120,7 @@ def build_plan(
     return Plan(
         ops=tuple(ops),
         drift=tuple(sorted(planned.drift + gone, key=lambda d: d.address)),
-        warnings=tuple(sorted(set(planned.warnings + guarded.warnings))),
+        warnings=tuple(sorted({*planned.warnings, *guarded.warnings, *type_warnings})),
         config_path=config_path,
         config_digest=desired.digest,
         git_sha=git_sha,

@@ -3,15 +3,35 @@
 A book's identity is the dotmailer id kept in state, so a rename is an update (PUT), not a
 replace. A desired book finds its state record by name, by ``renamedFrom``, by the same name in
 another case, or by the marketing list of a book that left the config.
+
+Oro keeps an integration's books when the integration is deleted (``AddressBook.channel`` is
+onDelete SET NULL, with the marketing-list link: oro-verified.md §4). Such an orphan is re-linked
+when it is this very book's Oro record (the state's id, or the same dotmailer book and name), and
+is otherwise in the way of the marketing list it holds: a unique index makes linking that list
+again a 409. With prune on it is deleted first; without, the plan cannot be made.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
-from reconciler.model import AddressBook, Integration, LiveIntegration, LiveWorld
+from reconciler.model import (
+    AddressBook,
+    Integration,
+    LiveIntegration,
+    LiveWorld,
+    OroAddressBook,
+    RemoteAddressBook,
+)
 from reconciler.plan import values as v
-from reconciler.plan.compare.common import Planned, changes, create, drift, reason
+from reconciler.plan.compare.common import (
+    Planned,
+    PlanProblem,
+    changes,
+    create,
+    drift,
+    reason,
+)
 from reconciler.plan.ops import AdoptOp, AnyOp, Drift, UpdateOp, address
 from reconciler.plan.specs import AddressBookSpec
 from reconciler.plan.steps import AddressBookStep, AddressBookWork, Kind
@@ -66,13 +86,41 @@ def _identity(
     return None, None
 
 
+def _orphan_of(
+    remote: RemoteAddressBook, orphans: Mapping[tuple[int | None, str], OroAddressBook]
+) -> OroAddressBook | None:
+    """An orphan that was the Oro record of this dotmailer book: the same book id and name
+    (dotmailer ids are per account, so the id alone could be another account's book)."""
+    return orphans.get((remote.id, remote.name.casefold()))
+
+
+def _in_the_way(
+    book: AddressBook,
+    oro: OroAddressBook | None,
+    world: LiveWorld,
+    holders: Mapping[str, OroAddressBook],
+) -> OroAddressBook | None:
+    """The orphan holding the marketing list ``book`` links, unless it is ``book``'s own."""
+    list_id = next((m.id for m in world.marketing_lists if m.name == book.marketing_list), None)
+    holder = holders.get(list_id) if list_id is not None else None
+    return None if holder is None or (oro is not None and holder.id == oro.id) else holder
+
+
 def plan_address_books(
-    integration: Integration, live: LiveIntegration, world: LiveWorld, state: Snapshot
+    integration: Integration,
+    live: LiveIntegration,
+    world: LiveWorld,
+    state: Snapshot,
+    prune: bool = False,
 ) -> Planned:
     remote_by_id = {str(b.id): b for b in live.remote_books or ()}
     remote_by_name = {b.name.casefold(): b for b in live.remote_books or ()}
     oro_by_origin = {str(b.origin_id): b for b in live.oro_books if b.origin_id is not None}
-    oro_by_id = {b.id: b for b in live.oro_books}
+    oro_by_id = {b.id: b for b in (*live.oro_books, *world.orphan_books)}
+    orphans = {(b.origin_id, b.name.casefold()): b for b in world.orphan_books}
+    holders = {b.marketing_list_id: b for b in world.orphan_books if b.marketing_list_id}
+    warnings: list[str] = []
+    problems: list[PlanProblem] = []
     desired_keys = {b.key for b in integration.address_books}
     claimed: set[str] = set()
     ops: list[AnyOp] = []
@@ -93,19 +141,39 @@ def plan_address_books(
         if record is not None and record.remote_ids.get("oro") in oro_by_id:
             oro = oro_by_id[record.remote_ids["oro"]]
         elif remote is not None:
-            oro = oro_by_origin.get(str(remote.id))
+            oro = oro_by_origin.get(str(remote.id)) or _orphan_of(remote, orphans)
+        holder = _in_the_way(book, oro, world, holders)
+        first: tuple[AddressBookStep, ...] = ()
+        if holder is not None:
+            what = (
+                f"Oro address book {holder.name!r} (id {holder.id}) has no integration (its "
+                f"integration was deleted) and holds marketing list {book.marketing_list!r}"
+            )
+            if not prune:
+                problems.append(
+                    PlanProblem(
+                        book.location,
+                        "marketingList",
+                        f"{what}; enable prune to delete it, or delete it in Oro",
+                    )
+                )
+                continue
+            warnings.append(f"{addr}: {what}; apply deletes it first")
+            first = (AddressBookStep.ORO_DELETE_ORPHAN,)
         spec = AddressBookSpec.of(book)
         wanted = spec.values()
         found = v.live_address_book(remote, oro, world)
         remote_ids = {
             **({"dotmailer": str(remote.id)} if remote is not None else {}),
             **({"oro": oro.id} if oro is not None else {}),
+            **({"orphan": holder.id} if holder is not None else {}),
         }
         if found is None or remote is None:
             # The Oro record of a book gone from dotmailer points at the old originId, which
             # Oro cannot change: it is recreated for the new book.
             steps = (
-                (AddressBookStep.DOTMAILER_CREATE,)
+                first
+                + (AddressBookStep.DOTMAILER_CREATE,)
                 + ((AddressBookStep.ORO_DELETE,) if oro else ())
                 + (AddressBookStep.ORO_CREATE,)
             )
@@ -126,11 +194,13 @@ def plan_address_books(
             addr if previous is None else previous, integration.name, record, current, wanted
         )
         changed = changes(current, wanted, wanted)
-        steps_list: list[AddressBookStep] = []
+        steps_list: list[AddressBookStep] = list(first)
         if any(c.field in ("name", "visibility") for c in changed):
             steps_list.append(AddressBookStep.DOTMAILER_UPDATE)
         if oro is None:
             steps_list.append(AddressBookStep.ORO_CREATE)
+        elif oro.channel_id is None:
+            steps_list.append(AddressBookStep.ORO_RELINK)  # its orphaned record, given back
         elif oro.origin_id != remote.id:
             # Linked to another dotmailer book.
             steps_list += [AddressBookStep.ORO_DELETE, AddressBookStep.ORO_CREATE]
@@ -141,6 +211,8 @@ def plan_address_books(
         cls: type[AdoptOp] | type[UpdateOp] = AdoptOp if record is None else UpdateOp
         if record is None:
             why = "exists_unmanaged"
+        elif oro is not None and oro.channel_id is None:
+            why = "orphaned_in_oro"
         else:
             why = "renamed" if previous is not None else reason(record, wanted, changed)
         ops.append(
@@ -157,4 +229,4 @@ def plan_address_books(
                 previous_address=previous,
             )
         )
-    return Planned(ops=tuple(ops), drift=tuple(drifted))
+    return Planned(tuple(ops), tuple(drifted), tuple(warnings), tuple(problems))

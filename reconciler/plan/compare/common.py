@@ -48,22 +48,23 @@ class Planned:
     ops: tuple[AnyOp, ...] = ()
     drift: tuple[Drift, ...] = ()
     warnings: tuple[str, ...] = ()
+    problems: tuple[PlanProblem, ...] = ()  # the plan cannot be made (build_plan raises)
 
     def __add__(self, other: Planned) -> Planned:
-        return Planned(
-            self.ops + other.ops, self.drift + other.drift, self.warnings + other.warnings
-        )
+        return Planned.total((self, other))
 
     @staticmethod
     def total(parts: Iterable[Planned]) -> Planned:
         ops: list[AnyOp] = []
         drift: list[Drift] = []
         warnings: list[str] = []
+        problems: list[PlanProblem] = []
         for part in parts:
             ops += part.ops
             drift += part.drift
             warnings += part.warnings
-        return Planned(tuple(ops), tuple(drift), tuple(warnings))
+            problems += part.problems
+        return Planned(tuple(ops), tuple(drift), tuple(warnings), tuple(problems))
 
 
 def changes(

@@ -19,6 +19,7 @@ from reconciler.plan.options import PlanOptions
 from reconciler.plan.specs import DataFieldSpec, SpecError, mapping_key
 from reconciler.plan.steps import (
     ADDRESS_BOOK_DELETE,
+    ADDRESS_BOOK_UNLINK,
     DATA_FIELD_DELETE,
     INTEGRATION_DELETE,
     MAPPING_DELETE,
@@ -65,7 +66,11 @@ def plan_deletes(
     desired: DesiredState, state: Snapshot, scope: set[str], moved: set[str]
 ) -> list[DeleteOp]:
     """A delete for each state record that is no longer declared (``moved``: the previous
-    addresses of renamed objects, which are not deleted)."""
+    addresses of renamed objects, which are not deleted).
+
+    A removed integration's data fields and mappings go with it (Oro cascades them); its
+    address books do not (SET NULL, oro-verified.md §4), so each gets a delete of its Oro
+    record, which also frees its marketing list; the dotmailer objects are kept."""
     wanted = declared_objects(desired)
     desired_integrations = {i.name for i in desired.integrations}
     result: list[DeleteOp] = []
@@ -74,18 +79,17 @@ def plan_deletes(
             continue
         if scope and record.integration not in scope:
             continue
-        # Children of a removed integration go with it (Oro cascades); only the integration
-        # itself is an operation.
-        if record.kind != Kind.INTEGRATION and record.integration not in desired_integrations:
-            continue
-        result.append(_delete(record))
+        if record.kind == Kind.INTEGRATION or record.integration in desired_integrations:
+            result.append(_delete(record, _STEPS[Kind(record.kind)], "removed_from_config"))
+        elif record.kind == Kind.ADDRESS_BOOK:
+            result.append(_delete(record, ADDRESS_BOOK_UNLINK, "integration_removed"))
     return result
 
 
-def _delete(record: ObjectRecord) -> DeleteOp:
+def _delete(record: ObjectRecord, steps: tuple[Step, ...], why: str) -> DeleteOp:
     kind = Kind(record.kind)
     try:
-        work = work_from_values(kind, dict(record.applied), [str(s) for s in _STEPS[kind]])
+        work = work_from_values(kind, dict(record.applied), [str(s) for s in steps])
     except (SpecError, ValueError, KeyError) as exc:
         raise CorruptStateError(
             f"{record.address}: the state's last-applied values cannot be read ({exc}); "
@@ -95,7 +99,7 @@ def _delete(record: ObjectRecord) -> DeleteOp:
         address=record.address,
         kind=kind,
         integration=record.integration,
-        reason="removed_from_config",
+        reason=why,
         work=work,
         remote_ids=dict(record.remote_ids),
         remote_fingerprint=record.remote_fingerprint,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 
-from reconciler.model import Integration
+from reconciler.model import DATAFIELD_CONNECTOR, Integration
 from reconciler.plan.compare.common import KIND_ORDER
 from reconciler.plan.ops import AdoptOp, AnyOp, DeleteOp, ReadOp, SyncOp, address
 from reconciler.plan.steps import Kind
@@ -90,7 +90,7 @@ def sync_ops(
             continue
         kinds = kinds_of.get(integration.name, set())
         fields_changed = Kind.DATA_FIELD in kinds or not in_changed
-        connector = "datafield" if kinds == {Kind.DATA_FIELD} else None
+        connector = DATAFIELD_CONNECTOR if kinds == {Kind.DATA_FIELD} else None
         result.append(
             SyncOp(
                 address=address(Kind.SYNC, integration.name),

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from reconciler.errors import ConflictError, RemoteError, UnsupportedServerError
+from reconciler.errors import ConflictError, NotFoundError, RemoteError, UnsupportedServerError
 from reconciler.model import (
     BusinessUnit,
     LiveUser,
@@ -43,7 +43,6 @@ from reconciler.providers.oro.documents import (
     data_field_doc,
     integration_doc,
     integration_patches,
-    job_status,
     mapping_doc,
     patch_doc,
     ref,
@@ -51,8 +50,10 @@ from reconciler.providers.oro.documents import (
     sync_doc,
     to_address_book,
     to_data_field,
+    to_entity_fields,
     to_integration,
     to_mapping,
+    to_sync_job,
     to_user,
 )
 from reconciler.providers.oro.session import OroSession, document, jsonapi_message, unsupported
@@ -316,10 +317,11 @@ class OroClient:
     def delete_mapping(self, id: str) -> None:
         self._session.send("DELETE", f"dotmailerdatafieldmappings/{id}")
 
-    # -- sync scheduling ([OURS], oro-jsonapi.md §9 F) ----------------------------------
+    # -- sync scheduling (the companion bundle's integrationsyncs, docs/oro-api.md) -------
 
     def schedule_sync(self, integration_id: str, connector: str | None, force: bool) -> SyncJob:
-        """Schedule a sync; when one is already new/running, return that job instead."""
+        """Schedule a sync (``force``: the data-field import runs now, ``datafields-force-sync``);
+        when one is already new/running, return that job instead."""
         doc = sync_doc(integration_id, connector, force)
         url = self._session.url("integrationsyncs")
         response = self._session.call("POST", url, idempotent=False, doc=doc, allow=(409,))
@@ -337,16 +339,18 @@ class OroClient:
                     api_message=jsonapi_message(response),
                 )
             return self.get_job(job_id)
-        attrs = body["data"]["attributes"]
-        return SyncJob(
-            id=str(attrs["jobId"]), name=attrs["jobName"], status=job_status(attrs["status"])
-        )
+        return to_sync_job(body["data"])
 
     def get_job(self, id: str) -> SyncJob:
-        attrs = self._session.get(f"oro_message_queue_jobs/{id}")["data"]["attributes"]
-        return SyncJob(
-            id=str(id),
-            name=attrs["name"],
-            status=job_status(attrs["status"]),
-            progress=float(attrs.get("jobProgress") or 0.0),
-        )
+        return to_sync_job(self._session.get(f"integrationsyncs/{id}")["data"])
+
+    # -- entity metadata (stock: EntityBundle's entitystructures) -----------------------
+
+    def entity_fields(self, entity: str) -> dict[str, str] | None:
+        """An entity's fields and their types (``GET entitystructures/{url-safe class}``), or
+        None when Oro has no such entity (a 404, LoadEntityStructure)."""
+        try:
+            body = self._session.get(f"entitystructures/{entity.replace(chr(92), '_')}")
+        except NotFoundError:
+            return None
+        return to_entity_fields(body["data"])

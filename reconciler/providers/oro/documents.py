@@ -17,6 +17,7 @@ from reconciler.model import (
     OroIntegration,
     OroMapping,
     OroMappingConfig,
+    SyncJob,
 )
 
 Resource = dict[str, Any]
@@ -41,7 +42,9 @@ TRANSPORT_FIELDS: dict[str, str] = {
     "client_key": "clientKey",
     "custom_domain": "customDomain",
 }
-ADDRESS_BOOK_FIELDS = frozenset({"name", "visibility", "marketing_list_id", "create_entities"})
+ADDRESS_BOOK_FIELDS = frozenset(
+    {"name", "visibility", "marketing_list_id", "create_entities", "channel_id"}
+)
 
 
 # --- the parts of a resource ---------------------------------------------------------------
@@ -200,7 +203,8 @@ def address_book_doc(
 
 
 def address_book_patch(id_: str, changed: Mapping[str, Any]) -> dict[str, Any]:
-    """Fields: name, visibility, marketing_list_id (None disconnects), create_entities."""
+    """Fields: name, visibility, marketing_list_id (None disconnects), create_entities,
+    channel_id (re-links an orphaned book)."""
     attributes = {}
     relationships = {}
     if "name" in changed:
@@ -211,6 +215,8 @@ def address_book_patch(id_: str, changed: Mapping[str, Any]) -> dict[str, Any]:
         relationships["visibility"] = ref("dotmaileraddressbookvisibilities", changed["visibility"])
     if "marketing_list_id" in changed:
         relationships["marketingList"] = ref("marketinglists", changed["marketing_list_id"])
+    if "channel_id" in changed:
+        relationships["channel"] = ref("integrationchannels", changed["channel_id"])
     return patch_doc("dotmaileraddressbooks", id_, attributes, relationships)
 
 
@@ -236,13 +242,30 @@ def mapping_doc(configs: MappingConfigs, attributes: Mapping[str, Any]) -> dict[
 
 
 def sync_doc(integration_id: str, connector: str | None, force: bool) -> dict[str, Any]:
+    """``force``: run the data-field import now (``datafields-force-sync``); Oro's plain
+    ``force`` does nothing for dotmailer (oro-verified.md §3.5)."""
     return {
         "data": {
             "type": "integrationsyncs",
-            "attributes": {"connector": connector, "force": force},
+            "attributes": {"connector": connector, "datafieldsForceSync": force},
             "relationships": {"integration": ref("integrationchannels", integration_id)},
         }
     }
+
+
+def to_sync_job(r: Resource) -> SyncJob:
+    return SyncJob(
+        id=str(r["id"]),
+        name=attr(r, "jobName"),
+        status=job_status(attr(r, "status")),
+        progress=float(attr(r, "progress") or 0.0),
+    )
+
+
+def to_entity_fields(r: Resource) -> dict[str, str]:
+    """An ``entitystructures`` resource's fields: name -> type (oroinc/platform
+    EntityBundle/Resources/config/oro/api.yml:23-62, Model/EntityFieldStructure.php)."""
+    return {str(f["name"]): str(f.get("type") or "") for f in attr(r, "fields") or []}
 
 
 def to_user(r: Resource) -> LiveUser:
@@ -290,7 +313,7 @@ def to_address_book(r: Resource) -> OroAddressBook:
     origin = attr(r, "originId")
     return OroAddressBook(
         id=str(r["id"]),
-        channel_id=rel(r, "channel") or "",
+        channel_id=rel(r, "channel"),
         name=attr(r, "name"),
         visibility=rel(r, "visibility") or "",
         origin_id=None if origin is None else int(origin),

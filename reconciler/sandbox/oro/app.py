@@ -18,9 +18,10 @@ from reconciler.sandbox.oro.auth import Tokens
 from reconciler.sandbox.oro.errors import ApiError, Failed, Plain, error_response
 from reconciler.sandbox.oro.jobs import Syncs
 from reconciler.sandbox.oro.read import Reader
-from reconciler.sandbox.oro.schema import JOBS, MODES, SYNCS, TYPES, ResourceType, Row, RowId
+from reconciler.sandbox.oro.schema import MODES, SYNCS, TYPES, ResourceType, Row, RowId
 from reconciler.sandbox.oro.seed import load_seed
-from reconciler.sandbox.oro.store import Clock, Store
+from reconciler.sandbox.oro.store import Clock, DotmailerFields, Store
+from reconciler.sandbox.oro.structures import STRUCTURES, structures
 from reconciler.sandbox.oro.wire import action, check_media_type
 from reconciler.sandbox.oro.write import Writer
 
@@ -35,7 +36,11 @@ class OroApp:
         clock: Clock = time.time,
         mode: str = "extended",
         api_base: str = "/admin/api",
+        dotmailer_fields: DotmailerFields | None = None,
     ) -> None:
+        """``dotmailer_fields``: what a data-field import reads from an integration's dotmailer
+        account (the sandbox world connects the dotmailer emulator; alone, no account is
+        reachable and the import fails, as Oro's would)."""
         if mode not in MODES:
             raise ValueError(f"unknown Oro emulator mode {mode!r} (stock or extended)")
         self.mode = mode
@@ -44,10 +49,13 @@ class OroApp:
         self._lock = threading.RLock()
         self.counters: dict[str, int] = {"total": 0}
         self.store = Store(clock)
+        if dotmailer_fields is not None:
+            self.store.dotmailer_fields = dotmailer_fields
         self._tokens = Tokens(self.store)
         self._reader = Reader(self.store, mode, self.api_base)
         self._writer = Writer(self.store, self._reader, mode, self.api_base)
-        self._syncs = Syncs(self.store, self.api_base)
+        self._syncs = Syncs(self.store, self.api_base, self._writer.delete_row)
+        self._writer.on_book_linked = self._syncs.schedule_for_book
         if seed:
             load_seed(self.store, seed)
 
@@ -135,8 +143,8 @@ class OroApp:
             try:
                 if request.path.rstrip("/") == "/oauth2-token":
                     return self._tokens.token(request)
-                self._tokens.authenticate(request)
-                return self._api(request)
+                client = self._tokens.authenticate(request)
+                return self._api(request, self.store.client_orgs.get(client))
             except Failed as failed:
                 return error_response(failed.errors)
             except Plain as plain:
@@ -149,16 +157,17 @@ class OroApp:
         shown = [parts[0]] + ["{id}" if i == 1 else p for i, p in enumerate(parts) if i]
         return f"{self.api_base}/" + "/".join(shown)
 
-    def _api(self, request: Request) -> Response:
+    def _api(self, request: Request, organization: int | None) -> Response:
+        """``organization``: the one the request's token acts in (owner defaults)."""
         check_media_type(request)
         parts = [p for p in request.path[len(self.api_base) + 1 :].split("/") if p]
         if not parts or len(parts) > 2:
             raise Failed(ApiError(404, "not found http exception", "Unknown API route."))
         type_name, item_id = parts[0], (parts[1] if len(parts) == 2 else None)
         if type_name == SYNCS and self.mode == "extended":
-            return self._syncs.schedule(request, item_id)
-        if type_name == JOBS and self.mode == "extended":
-            return self._syncs.job(request, item_id)
+            return self._syncs.handle(request, item_id)
+        if type_name == STRUCTURES:
+            return structures(request, self.store.entities(), item_id)
         rt = self._resource_type(type_name)
         method = request.method
         if method == "OPTIONS":
@@ -171,16 +180,16 @@ class OroApp:
         if wanted == "get":
             return self._reader.get(request, rt, self.store.row(rt, item_id))
         if wanted == "create":
-            return self._writer.write(request, rt, None)
+            return self._writer.write(request, rt, None, organization)
         if wanted == "update":
-            return self._writer.write(request, rt, self.store.row(rt, item_id))
+            return self._writer.write(request, rt, self.store.row(rt, item_id), organization)
         if wanted == "delete":
             return self._writer.delete(rt, self.store.row(rt, item_id))
         return self._writer.delete_list(request, rt)
 
     def _resource_type(self, name: str) -> ResourceType:
         rt = TYPES.get(name)
-        if rt is None and name not in (SYNCS, JOBS):
+        if rt is None and name != SYNCS:
             raise Failed(ApiError(404, "entity type constraint", f'Unknown entity type: "{name}".'))
         if rt is None or (self.mode == "stock" and rt.stock == "hidden"):
             # NotAccessibleResourceTest: an entity that is not API-enabled

@@ -18,7 +18,8 @@ class Tokens:
 
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._expiry: dict[str, float] = {}  # token -> expiry (clock seconds); never persisted
+        # token -> (expiry in clock seconds, client id); never persisted
+        self._expiry: dict[str, tuple[float, str]] = {}
 
     def token(self, request: Request) -> Response:
         """``/oauth2-token``: a bearer token for a client's id and secret."""
@@ -49,19 +50,20 @@ class Tokens:
             return _oauth_error(401, "invalid_client", "Client authentication failed")
         lifetime = int(self._store.settings["tokenLifetime"])
         token = secrets.token_urlsafe(32)
-        self._expiry[token] = self._store.clock() + lifetime
+        self._expiry[token] = (self._store.clock() + lifetime, client_id)
         payload = {"token_type": "Bearer", "expires_in": lifetime, "access_token": token}
         return Response.json(200, payload, content_type="application/json; charset=UTF-8")
 
-    def authenticate(self, request: Request) -> None:
-        """Raises a plain 401 unless the request carries a live bearer token."""
+    def authenticate(self, request: Request) -> str:
+        """The client id of the request's live bearer token; a plain 401 without one."""
         header = request.headers.get("Authorization")
         if not header:
             raise Plain(Response.empty(401, {"WWW-Authenticate": "Bearer"}))
         scheme, _, token = header.partition(" ")
-        expiry = self._expiry.get(token.strip()) if scheme.lower() == "bearer" else None
-        if expiry is None or self._store.clock() >= expiry:
+        issued = self._expiry.get(token.strip()) if scheme.lower() == "bearer" else None
+        if issued is None or self._store.clock() >= issued[0]:
             raise Plain(Response.empty(401))  # OAuth2Authenticator: new Response('', 401)
+        return issued[1]
 
     def revoke(self) -> None:
         self._expiry.clear()

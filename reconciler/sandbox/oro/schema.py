@@ -111,7 +111,12 @@ TYPES: dict[str, ResourceType] = {
         ),
         ResourceType(
             "integrationchannels",
-            {"name": S, "type": Attr("str", create_only=True), "enabled": B},
+            {
+                "name": S,
+                "type": Attr("str", create_only=True),
+                "enabled": B,
+                "connectors": Attr("any", read_only=True),
+            },
             {
                 "transport": Rel("dotmailertransports", owned=True, create_only=True, stock=False),
                 "organization": Rel("organizations", stock=False),
@@ -192,7 +197,10 @@ TYPES: dict[str, ResourceType] = {
                 "lastExportedAt": Attr("str", read_only=True),
             },
             {
-                "channel": Rel("integrationchannels", on_delete="cascade", create_only=True),
+                # AddressBook.channel is onDelete SET NULL: a book outlives its integration,
+                # keeping its marketing list ([DM] Entity/AddressBook.php:65-71). It may be set
+                # again (channel NotBlank, [DM] validation.yml), which re-links an orphan.
+                "channel": Rel("integrationchannels", on_delete="set_null"),
                 "marketingList": Rel("marketinglists"),
                 "visibility": Rel("dotmaileraddressbookvisibilities"),
                 "owner": Rel("organizations"),

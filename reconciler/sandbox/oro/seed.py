@@ -1,5 +1,6 @@
 """Builds the Oro world from a seed: the ``oro`` part of a sandbox seed YAML file (settings, API
-clients, organizations, business units, users, marketing lists and pre-existing integrations)."""
+clients, organizations, business units, users, marketing lists, custom entity fields and
+pre-existing integrations)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,26 @@ from typing import Any
 
 from reconciler import defaults
 from reconciler.config.entities import resolve_entity
+from reconciler.sandbox.oro.imports import CONNECTORS
 from reconciler.sandbox.oro.store import Store
 
 
 def load_seed(store: Store, seed: Mapping[str, Any]) -> None:
     store.settings.update(copy.deepcopy(dict(seed.get("settings") or {})))
-    for client in seed.get("clients") or []:
-        store.clients[str(client["id"])] = str(client["secret"])
     orgs: dict[str, int] = {}
     for org in seed.get("organizations") or []:
         orgs[org["name"]] = store.insert(
             "organizations", {"name": org["name"], "enabled": org.get("enabled", True)}, {}
         )
+    for client in seed.get("clients") or []:
+        # An OAuth application acts in one organization (default: the first).
+        store.clients[str(client["id"])] = str(client["secret"])
+        org = client.get("organization") or next(iter(orgs), None)
+        if org is not None:
+            store.client_orgs[str(client["id"])] = orgs[org]
+    # Custom (extend) fields an administrator added to entities: {entity: {field: type}}.
+    for entity, fields in (seed.get("entities") or {}).items():
+        store.custom_fields[_fqcn(entity)] = {str(k): str(v) for k, v in fields.items()}
     bus: dict[str, int] = {}
     for bu in seed.get("businessUnits") or []:
         bus[bu["name"]] = store.insert(
@@ -83,7 +92,14 @@ def _seed_integration(store: Store, spec: Mapping[str, Any], orgs: Mapping[str, 
     )
     channel = store.insert(
         "integrationchannels",
-        {"name": spec["name"], "type": "dotmailer", "enabled": spec.get("enabled", True)},
+        {
+            "name": spec["name"],
+            "type": "dotmailer",
+            "enabled": spec.get("enabled", True),
+            # The UI fills every dotmailer connector
+            # ([DM] Form/Extension/ChannelConnectorsExtension.php:81-90).
+            "connectors": list(spec.get("connectors", CONNECTORS)),
+        },
         {
             "transport": transport_id,
             "organization": org_id,

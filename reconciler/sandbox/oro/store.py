@@ -1,8 +1,10 @@
 """The emulator's world and the undo log every write runs in.
 
 The world is a set of tables of rows (``schema.Row``), the next id of each table, the settings of
-the emulator, the API clients, and the channels whose first datafield sync ran. To-many
-relationships are not stored: they are derived from the inverse to-one side (``children``).
+the emulator, the API clients (with the organization each one's tokens act in), and the custom
+fields a seed added to Oro's entities. To-many relationships are not stored: they are derived
+from the inverse to-one side (``children``). The dotmailer fields a data-field import reads are
+not part of it: the sandbox world hands the emulator a reader (``dotmailer_fields``).
 """
 
 from __future__ import annotations
@@ -13,12 +15,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.sandbox.oro.entities import catalogue
 from reconciler.sandbox.oro.errors import Failed, not_found
 from reconciler.sandbox.oro.schema import (
-    CONTACT,
     ENUM_VALUES,
     JOBS,
-    LEAD,
     TYPES,
     ResourceType,
     Row,
@@ -31,14 +32,20 @@ Clock = Callable[[], float]
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "tokenLifetime": 3600,
-    "autoDefaultMappings": False,
+    "autoDefaultMappings": True,  # Oro always makes them ([DM] AddDefaultMappingListener)
     "jobSteps": 2,  # polls until a job finishes: new -> running (x jobSteps-1) -> terminal
     "jobStepSeconds": 0,  # > 0: the clock also advances jobs, one step per this many seconds
     "jobOutcomes": {},  # integration name -> "failed" (default "success")
     "exportRunning": [],  # integration names whose export-status job is NEW/RUNNING
     "maxPageSize": -1,  # oro_api.max_entities: -1 = unlimited
-    "defaultMappingEntities": [CONTACT, LEAD],
+    # oro_dotmailer.datafields_sync_interval: '1 day'
+    # ([DM] DependencyInjection/Configuration.php:21)
+    "datafieldsSyncIntervalSeconds": 86400,
 }
+
+# A dotmailer account's data fields as GET /v2/data-fields lists them, by API user name (None:
+# no such account). The data-field import reads them through this.
+DotmailerFields = Callable[[str], list[dict[str, Any]] | None]
 
 
 @dataclass
@@ -75,9 +82,11 @@ class Store:
         self.clock = clock
         self.settings: dict[str, Any] = copy.deepcopy(DEFAULT_SETTINGS)
         self.clients: dict[str, str] = {}
+        self.client_orgs: dict[str, int] = {}  # client id -> the organization its tokens act in
+        self.custom_fields: dict[str, dict[str, str]] = {}  # FQCN -> {field: type}
         self.tables: dict[str, dict[RowId, Row]] = {name: {} for name in (*TYPES, JOBS)}
         self.next_ids: dict[str, int] = {}
-        self.synced_datafields: set[int] = set()  # channels whose first datafield sync ran
+        self.dotmailer_fields: DotmailerFields = lambda _: None
         for enum, values in ENUM_VALUES.items():
             for value in values:
                 self.tables[enum][value] = {"id": value, "a": {"name": value}, "r": {}}
@@ -89,24 +98,32 @@ class Store:
         return {
             "format": 1,
             "settings": copy.deepcopy(self.settings),
-            "clients": [{"id": k, "secret": v} for k, v in sorted(self.clients.items())],
+            "clients": [
+                {"id": k, "secret": v, "organization": self.client_orgs.get(k)}
+                for k, v in sorted(self.clients.items())
+            ],
+            "customFields": copy.deepcopy(self.custom_fields),
             "tables": {
                 name: [copy.deepcopy(table[k]) for k in sorted(table, key=sort_key)]
                 for name, table in sorted(self.tables.items())
                 if name not in ENUM_VALUES
             },
             "nextIds": dict(sorted(self.next_ids.items())),
-            "syncedDatafields": sorted(self.synced_datafields),
         }
 
     def load(self, snapshot: Mapping[str, Any]) -> None:
         """Take over what ``snapshot`` wrote (over a fresh store)."""
         self.settings.update(copy.deepcopy(dict(snapshot.get("settings", {}))))
         self.clients = {c["id"]: c["secret"] for c in snapshot.get("clients", [])}
+        self.client_orgs = {
+            c["id"]: c["organization"]
+            for c in snapshot.get("clients", [])
+            if c.get("organization") is not None
+        }
+        self.custom_fields = copy.deepcopy(dict(snapshot.get("customFields", {})))
         for name, rows in snapshot.get("tables", {}).items():
             self.tables[name] = {row["id"]: copy.deepcopy(row) for row in rows}
         self.next_ids = dict(snapshot.get("nextIds", {}))
-        self.synced_datafields = set(snapshot.get("syncedDatafields", []))
 
     # -- rows ---------------------------------------------------------------------------
 
@@ -150,6 +167,10 @@ class Store:
     def others(self, type_: str, row: Row) -> Iterator[Row]:
         """Every row of ``type_`` but ``row`` (for uniqueness checks)."""
         return (r for r in self.tables[type_].values() if r["id"] != row["id"])
+
+    def entities(self) -> dict[str, dict[str, str]]:
+        """Every entity the emulated Oro has, with its fields and their types."""
+        return catalogue(self.custom_fields)
 
     def now_iso(self) -> str:
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.clock()))

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from reconciler.sandbox.oro.entities import field_type as field_type_of
 from reconciler.sandbox.oro.errors import (
     ApiError,
     field_error,
@@ -22,6 +23,12 @@ from reconciler.sandbox.oro.schema import ResourceType, Row, RowId
 from reconciler.sandbox.oro.store import Store
 
 NAME_RE = re.compile(r"^[a-z_\-0-9]+$", re.IGNORECASE)  # bundle validation.yml, DataField.name
+# [DM] Validator/DataFieldMappingConfigValidator.php:91-116 (Doctrine and Oro type names)
+NUMERIC = frozenset(
+    {"bigint", "smallint", "integer", "decimal", "float", "money", "percent", "duration"}
+)
+DATES = frozenset({"datetime", "datetimetz", "date"})
+COMPLEX = frozenset({"binary", "blob", "object"})
 
 
 @dataclass
@@ -103,11 +110,14 @@ def _validate_data_field(store: Store, entry: Pending) -> list[ApiError]:
                 field_error(
                     pointer,
                     "regex constraint",
-                    "The name should contain only alphanumeric symbols, hyphens and underscores.",
+                    # [DM] Resources/config/validation.yml, DataField.name (Oro's spelling)
+                    "Must consist of alphnumeric characters only, with hyphens and underscores "
+                    "if required",
                 )
             )
         elif any(
-            o["a"]["name"].upper() == name.upper() and o["r"].get("channel") == r.get("channel")
+            # UniqueEntity(channel, name): the database's comparison, case-sensitive
+            o["a"]["name"] == name and o["r"].get("channel") == r.get("channel")
             for o in store.others("dotmailerdatafields", entry.row)
         ):
             errors.append(
@@ -138,42 +148,62 @@ def _validate_config(store: Store, entry: Pending) -> list[ApiError]:
     a, r, p = entry.row["a"], entry.row["r"], entry.pointer
     errors = _required(entry, attrs=("entityFields",), rels=("dataField", "mapping"))
     data_field = store.tables["dotmailerdatafields"].get(r.get("dataField"))
-    if data_field is not None and r.get("mapping") is not None:
-        if any(
-            o["r"].get("dataField") == r["dataField"] and o["r"].get("mapping") == r["mapping"]
-            for o in store.others("dotmailerdatafieldmappingconfigs", entry.row)
-        ):
-            errors.append(
-                unique(
-                    f"{p}/relationships/dataField/data",
-                    "The same Data Field can be mapped only one time",
-                )
+    mapping = store.tables["dotmailerdatafieldmappings"].get(r.get("mapping"))
+    if data_field is None or mapping is None:
+        return errors
+    if any(
+        o["r"].get("dataField") == r["dataField"] and o["r"].get("mapping") == r["mapping"]
+        for o in store.others("dotmailerdatafieldmappingconfigs", entry.row)
+    ):
+        errors.append(
+            unique(
+                f"{p}/relationships/dataField/data",
+                "The same Data Field can be mapped only one time",
             )
-        fields = a.get("entityFields") or ""
-        if "," in fields and data_field["r"].get("type") != "String":
-            # DataFieldMappingConfigValidator rule 1
-            errors.append(
-                field_error(
-                    f"{p}/attributes/entityFields",
-                    "data field mapping config constraint",
-                    "Several entity fields can be mapped only to the Data Field of type string",
-                )
-            )
+        )
+    message = _incompatible(store, str(a.get("entityFields") or ""), data_field, mapping)
+    if message:
+        # A class-level constraint: the pointer is the config object itself
+        # ([DM] Validator/DataFieldMappingConfigValidator.php:55-66).
+        errors.append(ApiError(400, "data field mapping config constraint", message, pointer=p))
     return errors
 
 
+def _incompatible(store: Store, fields: str, data_field: Row, mapping: Row) -> str:
+    """DataFieldMappingConfigValidator::isFieldsTypeCompatible ([DM] l.76-124): several fields
+    only for String; the entity field's type must fit the data field's; messages from
+    [DM] Resources/translations/messages.en.yml:282-286."""
+    type_ = str(data_field["r"].get("type") or "String")
+    if "," in fields and type_ != "String":
+        return "Several entity fields can be mapped only to the Data Field of type string"
+    field_type = field_type_of(store.entities(), str(mapping["a"]["entity"]), fields)
+    name = data_field["a"]["name"]
+    if type_ == "Numeric" and field_type not in NUMERIC:
+        return f'Mapping for field "{name}" must be of numeric type'
+    if type_ == "Date" and field_type not in DATES:
+        return f'Mapping for field "{name}" must be of datetime type'
+    if type_ == "Boolean" and field_type != "boolean":
+        return f'Mapping for field "{name}" must be of boolean type'
+    if type_ == "String" and field_type in COMPLEX:
+        return f'Mapping for field "{name}" must be convertable to string'
+    return ""
+
+
 def _validate_address_book(store: Store, entry: Pending) -> list[ApiError]:
+    """[DM] validation.yml: channel, name (≤ 255) and owner NotBlank, UniqueEntity(channel,
+    name); the unique indexes (origin_id, channel_id) and marketing_list_id
+    ([DM] Migrations/Schema/OroDotmailerBundleInstaller.php:134-135) are the database's: Oro's
+    SaveEntity turns their violation into a 409 "The entity already exists." with no pointer
+    (oroinc/platform ApiBundle/Processor/Create/SaveEntity.php:56-60)."""
     a, r, p = entry.row["a"], entry.row["r"], entry.pointer
-    errors = _required(entry, attrs=("name",), rels=("channel", "visibility"))
+    errors = _required(entry, attrs=("name",), rels=("channel",))
     name = a.get("name")
     others = list(store.others("dotmaileraddressbooks", entry.row))
     if name:
-        if len(name) > 128:  # dotdigital-api-v2.md: address book names are at most 128
-            errors.append(too_long(f"{p}/attributes/name", 128))
+        if len(name) > 255:
+            errors.append(too_long(f"{p}/attributes/name", 255))
         elif any(
-            o["a"]["name"].casefold() == name.casefold()
-            and o["r"].get("channel") == r.get("channel")
-            for o in others
+            o["a"]["name"] == name and o["r"].get("channel") == r.get("channel") for o in others
         ):
             errors.append(
                 unique(
@@ -181,20 +211,19 @@ def _validate_address_book(store: Store, entry: Pending) -> list[ApiError]:
                     'Integration has duplication of address books. Field "Name" should be unique.',
                 )
             )
+    if errors:
+        return errors
     origin = a.get("originId")
-    if origin is not None and any(
-        o["a"].get("originId") == origin and o["r"].get("channel") == r.get("channel")
-        for o in others
-    ):
-        errors.append(unique(f"{p}/attributes/originId"))
     ml = r.get("marketingList")
-    if ml is not None and any(o["r"].get("marketingList") == ml for o in others):
-        errors.append(
-            unique(
-                f"{p}/relationships/marketingList/data",
-                "This marketing list is already connected to another address book.",
-            )
+    if (
+        origin is not None
+        and r.get("channel") is not None
+        and any(
+            o["a"].get("originId") == origin and o["r"].get("channel") == r.get("channel")
+            for o in others
         )
+    ) or (ml is not None and any(o["r"].get("marketingList") == ml for o in others)):
+        errors.append(ApiError(409, "conflict constraint", "The entity already exists."))
     return errors
 
 

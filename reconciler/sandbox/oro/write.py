@@ -5,7 +5,7 @@ are staged, written, linked and validated together, and one invalid item changes
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from reconciler.sandbox.core import Request, Response
@@ -16,6 +16,7 @@ from reconciler.sandbox.oro.errors import (
     field_error,
     type_mismatch,
 )
+from reconciler.sandbox.oro.imports import CONNECTORS
 from reconciler.sandbox.oro.read import Reader
 from reconciler.sandbox.oro.schema import TYPES, Rel, ResourceType, Row, RowId, parse_id
 from reconciler.sandbox.oro.store import Store, Txn
@@ -26,16 +27,25 @@ LocalIds = Mapping[tuple[str, str], RowId]  # (type, include id) -> the id it wa
 
 
 class Writer:
-    """The write side of the JSON:API over a store, answering through ``reader``."""
+    """The write side of the JSON:API over a store, answering through ``reader``.
+    ``on_book_linked(channel id, book id)`` runs when an update set a book's marketing list."""
 
     def __init__(self, store: Store, reader: Reader, mode: str, api_base: str) -> None:
         self._store = store
         self._reader = reader
         self._mode = mode
         self._api_base = api_base
+        self.on_book_linked: Callable[[Any, Any], None] = lambda channel, book: None
 
-    def write(self, request: Request, rt: ResourceType, existing: Row | None) -> Response:
-        """POST (``existing`` None) or PATCH of one resource with its ``included`` items."""
+    def write(
+        self,
+        request: Request,
+        rt: ResourceType,
+        existing: Row | None,
+        organization: int | None = None,
+    ) -> Response:
+        """POST (``existing`` None) or PATCH of one resource with its ``included`` items;
+        ``organization`` is the one the request's token acts in."""
         doc = body(request)
         data = doc.get("data")
         if not isinstance(data, dict):
@@ -60,9 +70,10 @@ class Writer:
         if upsert:
             existing = self._upsert_target(rt, data, upsert)
         txn = Txn(self._store.tables)
+        linked_before = existing["r"].get("marketingList") if existing is not None else None
         try:
             pending, errors = self._stage(
-                txn, rt, data, doc.get("included"), existing, upsert=bool(upsert)
+                txn, rt, data, doc.get("included"), existing, organization, upsert=bool(upsert)
             )
             if errors:
                 raise Failed(*errors)
@@ -70,6 +81,10 @@ class Writer:
             txn.rollback()
             raise
         primary = pending[0]
+        if rt.name == "dotmaileraddressbooks" and existing is not None:
+            linked = primary.row["r"].get("marketingList")
+            if linked is not None and linked != linked_before and primary.row["r"].get("channel"):
+                self.on_book_linked(primary.row["r"]["channel"], primary.row["id"])
         links = hateoas(request)
         answer: dict[str, Any] = {"data": self._reader.resource(request, rt, primary.row, links)}
         included = []
@@ -146,6 +161,7 @@ class Writer:
         data: Mapping[str, Any],
         included: Any,
         existing: Row | None,
+        organization: int | None,
         *,
         upsert: bool = False,
     ) -> tuple[list[Pending], list[ApiError]]:
@@ -191,7 +207,7 @@ class Writer:
         if errors:
             return [], errors
         for entry in pending:
-            self._defaults(entry)
+            self._defaults(entry, organization)
             txn.put(entry.type.name, entry.row)
         for entry in pending:
             for name, ids in entry.to_many.items():
@@ -265,13 +281,16 @@ class Writer:
         row_id = parse_id(target, str(ref.get("id")))
         return row_id if row_id in self._store.tables[rel.target] else None
 
-    def _defaults(self, entry: Pending) -> None:
-        """Organization ownership defaults to the channel's organization (bundle §2–§4)."""
+    def _defaults(self, entry: Pending, organization: int | None) -> None:
+        """An owner left unset on create is the token's organization, not the channel's
+        (oroinc/platform ``OrganizationBundle/Api/Processor/SetOwnershipAssociations.php``,
+        ``Ownership/EntityOwnershipAssociationsSetter.php:41-77``)."""
         row = entry.row
-        if "owner" in entry.type.rels and row["r"].get("owner") is None and entry.creating:
-            channel = self._store.tables["integrationchannels"].get(row["r"].get("channel"))
-            if channel is not None:
-                row["r"]["owner"] = channel["r"].get("organization")
+        if entry.creating:
+            for name in ("owner", "organization"):
+                rel = entry.type.rels.get(name)
+                if rel is not None and rel.target == "organizations" and row["r"].get(name) is None:
+                    row["r"][name] = organization
         if entry.type.name == "dotmailerdatafields" and entry.creating:
             row["a"]["createdAt"] = self._store.now_iso()
         if entry.type.name == "dotmaileraddressbooks" and entry.creating:
@@ -283,6 +302,10 @@ class Writer:
         creating_channel = entry.type.name == "integrationchannels" and entry.creating
         if creating_channel and row["a"].get("enabled") is None:
             row["a"]["enabled"] = True
+        if creating_channel and row["a"].get("type") == "dotmailer":
+            # The companion bundle fills an API-created integration's connectors as the UI's
+            # ChannelConnectorsExtension does (oro-bundle/, docs/oro-api.md).
+            row["a"]["connectors"] = list(CONNECTORS)
 
     def _set_children(self, txn: Txn, entry: Pending, name: str, ids: list[RowId]) -> None:
         """A to-many relationship in the body replaces the whole set (orphans removed)."""
@@ -295,6 +318,10 @@ class Writer:
             child = copy.deepcopy(self._store.tables[rel.target][child_id])
             child["r"][rel.inverse] = entry.row["id"]
             txn.put(rel.target, child)
+
+    def delete_row(self, type_: str, row_id: RowId) -> None:
+        """Delete a row with its cascades (for Oro's own jobs, not a request)."""
+        self._delete(Txn(self._store.tables), type_, row_id)
 
     def delete(self, rt: ResourceType, row: Row) -> Response:
         """DELETE of one resource."""
