@@ -79,9 +79,9 @@ class Diagnostic:
         """
         file = self.file
         if workspace:
-            absolute = Path(os.path.abspath(self.file))
-            if absolute.is_relative_to(os.path.abspath(workspace)):
-                file = absolute.relative_to(os.path.abspath(workspace)).as_posix()
+            absolute, root = Path(os.path.abspath(self.file)), Path(os.path.abspath(workspace))
+            if absolute.is_relative_to(root):
+                file = absolute.relative_to(root).as_posix()
         properties = f"file={_escape_property(file)},line={self.line},col={self.column}"
         return f"::{self.severity} {properties}::{_escape_data(f'{self.path}: {self.message}')}"
 

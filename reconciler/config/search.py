@@ -3,9 +3,9 @@
 The pre-commit hook runs at the root of a repository where the config may live in a
 subdirectory beside a ``docker-compose.yml``, workflow files and the like. A file belongs to a
 config when it is a settings file (``reconciler.yaml``) or when one of its documents says
-``apiVersion: reconciler/...``. That is read from the file's text rather than
-its parsed documents, so a file broken by a YAML syntax error is still found (and reported by
-the validation), and a foreign file is never parsed at all. Every other YAML file is ignored.
+``apiVersion: reconciler/...``. That is read from the file's text rather than its parsed
+documents, so a file broken by a YAML syntax error is still found (and reported by the
+validation), and a foreign file is never parsed at all. Every other YAML file is ignored.
 
 Each settings file's directory is a config of its own; a document file belongs to the nearest
 such directory above it, else to the searched directory (a config needs no settings file).
