@@ -427,7 +427,7 @@ def test_the_pre_commit_hook() -> None:
             "name": "reconciler validate",
             "description": "Validate the reconciler configuration offline (JSON Schemas and "
             "cross-references; no credentials).",
-            "entry": "reconciler validate",
+            "entry": "reconciler validate --find",
             "language": "python",
             "pass_filenames": False,
             "files": r"\.ya?ml$",
