@@ -2,7 +2,8 @@
 
 Public entry points (everything else in this package is an implementation detail)::
 
-    validate_config(path, *, allow_literal_secrets=False) -> Validation
+    validate_config(path, *, allow_literal_secrets=False, files=None) -> Validation
+    find_configs(path) -> list[FoundConfig]
     load_desired_state(path, *, allow_literal_secrets=False, environ=None)
         -> tuple[DesiredState, list[Diagnostic]]
     load_settings(path, *, environ=None) -> Settings
@@ -21,15 +22,18 @@ from reconciler.config.core import (
 from reconciler.config.diagnostics import Diagnostic
 from reconciler.config.entities import ENTITY_ALIASES, resolve_entity
 from reconciler.config.rules import RULES, Rule
+from reconciler.config.search import FoundConfig, find_configs
 from reconciler.config.secrets import resolve_secret
 
 __all__ = [
     "ENTITY_ALIASES",
     "RULES",
     "Diagnostic",
+    "FoundConfig",
     "Rule",
     "Validation",
     "config_base_dir",
+    "find_configs",
     "load_desired_state",
     "load_settings",
     "resolve_entity",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,17 +69,20 @@ def config_base_dir(path: Path) -> Path:
     return path if path.is_dir() else path.parent
 
 
-def validate_config(path: Path, *, allow_literal_secrets: bool = False) -> Validation:
+def validate_config(
+    path: Path, *, allow_literal_secrets: bool = False, files: Sequence[Path] | None = None
+) -> Validation:
     """Every problem of the config at ``path`` (a directory or one file), sorted; offline.
 
-    Raises UsageError only when ``path`` does not exist.
+    ``files`` are the config's files when they are not every YAML file below ``path`` (the
+    ones ``find_configs`` chose). Raises UsageError only when ``path`` does not exist.
     """
     if not path.exists():
         raise UsageError(f"{display_path(path)}: no such file or directory")
     diagnostics: list[Diagnostic] = []
     by_kind: dict[str, list[Document]] = {kind: [] for kind in KINDS}
     settings_document: Document | None = None
-    for file in discover(path):
+    for file in discover(path) if files is None else files:
         is_settings = file.name == SETTINGS_FILE and file.parent == config_base_dir(path)
         documents, problems = parse_file(file, settings=is_settings)
         diagnostics.extend(problems)

@@ -16,9 +16,21 @@ from typing import Any
 
 Check = Callable[[object], bool]
 
-# Keywords that never affect validity.
+# Keywords that never affect validity (``deprecationMessage`` is the editors' text for a
+# ``deprecated`` value, shown by yaml-language-server).
 _ANNOTATIONS = frozenset(
-    {"$schema", "$id", "$defs", "title", "description", "default", "examples", "x-rule"}
+    {
+        "$schema",
+        "$id",
+        "$defs",
+        "title",
+        "description",
+        "default",
+        "examples",
+        "deprecated",
+        "deprecationMessage",
+        "x-rule",
+    }
 )
 
 

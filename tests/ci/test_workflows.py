@@ -1,16 +1,26 @@
-"""The GitHub workflows and the pre-commit hook: actionlint-clean, pinned, wired consistently."""
+"""The GitHub workflows and the pre-commit hook: actionlint- and zizmor-clean, pinned by commit
+SHA, least privilege per job, wired consistently; the pull-request job's steps run for real."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from reconciler.config.settings import ENV_OVERRIDES
+from reconciler.plan.render import render_text
+from reconciler.plan.saved import read_plan_file
+from reconciler.sandbox.world import DEFAULT_SEED, Sandbox
 
 REPO = Path(__file__).resolve().parents[2]
 REUSABLE = REPO / ".github" / "workflows" / "reconcile.yml"
@@ -18,6 +28,16 @@ EXAMPLE = REPO / "examples" / "github" / "reconcile.yml"
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml")) + sorted(
     (REPO / "examples" / "github").glob("*.yml")
 )
+# Each third-party action at one commit, read from the action's repository: the tag's commit
+# (`git rev-parse TAG^{commit}`), on the default branch. The tag is the comment beside the SHA.
+PINS = {
+    "actions/checkout": ("3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
+    "actions/download-artifact": ("3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", "v8.0.1"),
+    "actions/setup-python": ("5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"),
+    "actions/upload-artifact": ("bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", "v7.0.0"),
+}
+# The example caller's stand-in for the reader's copy of this repository (docs/ci.md, Set up).
+PLACEHOLDER = "your-org/reconciler/.github/workflows/reconcile.yml@v0"
 
 
 def _tool(name: str) -> str | None:
@@ -37,6 +57,21 @@ def _on(workflow: dict[Any, Any]) -> dict[str, Any]:
     triggers = workflow.get("on", workflow.get(True))
     assert isinstance(triggers, dict)
     return triggers
+
+
+def _jobs() -> dict[tuple[str, str], dict[str, Any]]:
+    """Every job of every workflow, keyed by (file relative to the repository, job id)."""
+    return {
+        (path.relative_to(REPO).as_posix(), name): job
+        for path in WORKFLOWS
+        for name, job in _load(path)["jobs"].items()
+    }
+
+
+def _steps(job: str) -> dict[str, dict[str, Any]]:
+    """The steps of one job of the reusable workflow, by name (or by ``uses:`` when unnamed)."""
+    steps = _load(REUSABLE)["jobs"][job]["steps"]
+    return {step.get("name", step.get("uses")): step for step in steps}
 
 
 def test_the_workflows_pass_actionlint_with_shellcheck() -> None:
@@ -60,21 +95,190 @@ def test_the_workflows_pass_actionlint_with_shellcheck() -> None:
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
-def test_actions_are_pinned_by_major_version() -> None:
-    uses = sorted(
-        {
-            match
-            for path in WORKFLOWS
-            for match in re.findall(r"uses:\s*(\S+)", path.read_text(encoding="utf-8"))
-        }
+def _zizmor(*args: str, cwd: Path) -> list[dict[str, Any]]:
+    zizmor = _tool("zizmor")
+    if zizmor is None:
+        pytest.skip("zizmor is not installed: pip install -e '.[test]' installs it from PyPI")
+    result = subprocess.run(
+        [zizmor, "--offline", "--no-progress", "--color=never", "--format=json", *args],
+        cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    findings = json.loads(result.stdout)
+    assert isinstance(findings, list), result.stderr
+    return findings
+
+
+def _finding(finding: dict[str, Any]) -> str:
+    location = finding["locations"][0]
+    path = location["symbolic"]["key"]["Local"]["verbatim_path"]
+    row = location["concrete"]["location"]["start_point"]["row"] + 1
+    return (
+        f"{path}:{row}: {finding['determinations']['severity'].lower()} "
+        f"{finding['ident']}: {finding['desc']} ({location['concrete']['feature'].strip()})"
     )
-    assert uses == [
-        "actions/checkout@v4",
-        "actions/download-artifact@v4",
-        "actions/setup-python@v5",
-        "actions/upload-artifact@v4",
-        "your-org/reconciler/.github/workflows/reconcile.yml@v0",
+
+
+def test_the_workflows_pass_zizmor_offline() -> None:
+    # zizmor's default (regular) persona, with the repository's .github/zizmor.yml: no finding
+    # at any severity, so neither a high one (unpinned uses, template injection) nor a medium
+    # one (credential persistence) comes back unnoticed.
+    findings = _zizmor(*(p.relative_to(REPO).as_posix() for p in WORKFLOWS), cwd=REPO)
+    lines = [_finding(f) for f in findings]
+    assert lines == [], "zizmor found:\n" + "\n".join(lines)
+
+
+def test_zizmor_finds_what_the_workflows_avoid(tmp_path: Path) -> None:
+    # The same offline run on a workflow written the old way: the audit is not a no-op here.
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "plan.yml").write_text(
+        "name: plan\n"
+        "on: pull_request\n"
+        "permissions:\n"
+        "  contents: read\n"
+        "jobs:\n"
+        "  plan:\n"
+        "    runs-on: ubuntu-latest\n"
+        "    steps:\n"
+        "      - uses: actions/checkout@v4\n"
+        '      - run: reconciler plan "${{ github.event.pull_request.title }}"\n',
+        encoding="utf-8",
+    )
+    findings = _zizmor("--no-config", ".github/workflows/plan.yml", cwd=tmp_path)
+    assert sorted(_finding(f) for f in findings) == [
+        ".github/workflows/plan.yml:10: high template-injection: code injection via template "
+        'expansion (run: reconciler plan "${{ github.event.pull_request.title }}")',
+        ".github/workflows/plan.yml:9: high unpinned-uses: unpinned action reference "
+        "(uses: actions/checkout@v4)",
+        ".github/workflows/plan.yml:9: medium artipacked: credential persistence through GitHub "
+        "Actions artifacts (uses: actions/checkout@v4)",
     ]
+
+
+def test_every_action_is_pinned_by_commit_sha_with_its_tag() -> None:
+    uses = [
+        (path.relative_to(REPO).as_posix(), match.group(1), match.group(2))
+        for path in WORKFLOWS
+        for match in re.finditer(
+            r"^\s*(?:- )?uses: (\S+)(.*)$", path.read_text(encoding="utf-8"), re.MULTILINE
+        )
+    ]
+    pinned = {
+        (ref.split("@")[0], ref.split("@")[1], comment.strip())
+        for _, ref, comment in uses
+        if not ref.startswith("your-org/")
+    }
+    assert pinned == {(name, sha, f"# {tag}") for name, (sha, tag) in PINS.items()}
+    assert [(path, ref) for path, ref, _ in uses if ref.startswith("your-org/")] == [
+        ("examples/github/reconcile.yml", PLACEHOLDER)
+    ]
+    assert Counter(ref.split("@")[0] for _, ref, _ in uses) == {
+        "actions/checkout": 6,
+        "actions/setup-python": 6,
+        "actions/upload-artifact": 2,
+        "actions/download-artifact": 3,
+        PLACEHOLDER.split("@")[0]: 1,
+    }
+
+
+def test_every_checkout_keeps_no_credentials() -> None:
+    # actions/checkout would otherwise leave the job's token on disk (.git/config, or since v6
+    # a credentials file it includes), where a later step or a {file:} secret could read it.
+    checkouts = {
+        key: step.get("with", {}).get("persist-credentials")
+        for key, job in _jobs().items()
+        for step in job.get("steps", [])
+        if step.get("uses", "").startswith("actions/checkout@")
+    }
+    assert checkouts == {
+        (".github/workflows/ci.yml", "test"): False,
+        (".github/workflows/reconcile.yml", "validate"): False,
+        (".github/workflows/reconcile.yml", "plan"): False,
+        (".github/workflows/reconcile.yml", "comment"): False,
+        (".github/workflows/reconcile.yml", "apply"): False,
+        (".github/workflows/reconcile.yml", "drift"): False,
+    }
+
+
+def test_each_job_grants_itself_only_what_it_needs() -> None:
+    top_level = {
+        path.relative_to(REPO).as_posix(): _load(path)["permissions"] for path in WORKFLOWS
+    }
+    assert top_level == {
+        ".github/workflows/ci.yml": {},
+        ".github/workflows/reconcile.yml": {},
+        "examples/github/reconcile.yml": {},
+    }
+    assert {key: job["permissions"] for key, job in _jobs().items()} == {
+        (".github/workflows/ci.yml", "test"): {"contents": "read"},
+        (".github/workflows/reconcile.yml", "validate"): {"contents": "read"},
+        (".github/workflows/reconcile.yml", "plan"): {"contents": "read"},
+        (".github/workflows/reconcile.yml", "comment"): {
+            "contents": "read",
+            "pull-requests": "write",
+        },
+        (".github/workflows/reconcile.yml", "apply"): {
+            "contents": "read",
+            "actions": "read",
+            "pull-requests": "read",
+        },
+        (".github/workflows/reconcile.yml", "drift"): {"contents": "read"},
+        (".github/workflows/reconcile.yml", "drift-issue"): {"issues": "write"},
+        # The caller grants the union of what the called jobs ask for.
+        ("examples/github/reconcile.yml", "reconcile"): {
+            "contents": "read",
+            "pull-requests": "write",
+            "issues": "write",
+            "actions": "read",
+        },
+    }
+
+
+def test_credentials_reach_only_read_only_jobs_in_an_environment() -> None:
+    call = _on(_load(REUSABLE))["workflow_call"]
+    jobs = _load(REUSABLE)["jobs"]
+    with_secrets = sorted(name for name, job in jobs.items() if "secrets." in yaml.safe_dump(job))
+    assert with_secrets == ["apply", "drift", "plan"]
+    assert {name: job.get("environment") for name, job in jobs.items()} == {
+        "validate": None,
+        "plan": "${{ inputs.plan-environment }}",
+        "comment": None,
+        "apply": "${{ inputs.environment }}",
+        "drift": "${{ inputs.environment }}",
+        "drift-issue": None,
+    }
+    assert (call["inputs"]["plan-environment"]["default"], call["inputs"]["environment"]) == (
+        "reconciler-plan",
+        {
+            "description": "GitHub environment of the apply and drift jobs; restrict it to the "
+            "default branch.",
+            "type": "string",
+            "default": "production",
+        },
+    )
+    assert [name for name in with_secrets if "write" in jobs[name]["permissions"].values()] == []
+
+
+def test_the_endpoints_that_receive_credentials_are_pinned_by_variables() -> None:
+    # With CI set, reconciler takes these only from the environment, not from reconciler.yaml.
+    pinned = ["RECONCILER_DOTMAILER_API_URL", "RECONCILER_ORO_CLIENT_ID", "RECONCILER_ORO_URL"]
+    assert set(pinned) <= set(ENV_OVERRIDES)
+    jobs = _load(REUSABLE)["jobs"]
+    for name in ("plan", "apply", "drift"):
+        assert {key: value for key, value in jobs[name]["env"].items() if key in pinned} == {
+            key: f"${{{{ vars.{key} }}}}" for key in pinned
+        }
+
+
+def test_no_expression_is_expanded_inside_a_script() -> None:
+    # Values reach `run:` scripts through env: variables only (no template injection).
+    scripts = [
+        (key, step.get("name", ""))
+        for key, job in _jobs().items()
+        for step in job.get("steps", [])
+        if "${{" in step.get("run", "")
+    ]
+    assert scripts == []
 
 
 def test_the_example_passes_only_what_the_reusable_workflow_declares() -> None:
@@ -88,7 +292,9 @@ def test_the_example_passes_only_what_the_reusable_workflow_declares() -> None:
         "artifact-retention-days",
         "config-directory",
         "drift-mode",
+        "environment",
         "lock-timeout",
+        "plan-environment",
         "python-version",
         "reconciler-package",
         "reconciler-version",
@@ -101,11 +307,16 @@ def test_the_example_passes_only_what_the_reusable_workflow_declares() -> None:
 
 def test_jobs_run_on_their_events_and_applies_never_overlap() -> None:
     jobs = _load(REUSABLE)["jobs"]
-    assert {name: job["if"].split(" ")[0] for name, job in jobs.items()} == {
-        "validate": "github.event_name",
-        "plan": "github.event_name",
-        "apply": "github.event_name",
-        "drift": "github.event_name",
+    # (what it waits for, the start of its condition): the jobs without credentials run after
+    # the job whose output they write to GitHub.
+    condition = {name: job.get("if", "").split(" ")[0] or None for name, job in jobs.items()}
+    assert {name: (job.get("needs"), condition[name]) for name, job in jobs.items()} == {
+        "validate": (None, "github.event_name"),
+        "plan": ("validate", "github.event_name"),
+        "comment": ("plan", None),
+        "apply": (None, "github.event_name"),
+        "drift": (None, "github.event_name"),
+        "drift-issue": ("drift", "inputs.drift-mode"),
     }
     assert "'pull_request'" in jobs["plan"]["if"] and "'push'" in jobs["apply"]["if"]
     assert jobs["apply"]["concurrency"] == {
@@ -121,21 +332,91 @@ def test_jobs_run_on_their_events_and_applies_never_overlap() -> None:
         )
 
 
-def test_the_pr_job_plans_comments_and_posts() -> None:
-    steps = {step.get("name", step.get("uses")): step for step in
-             _load(REUSABLE)["jobs"]["plan"]["steps"]}  # fmt: skip
+def test_the_pr_jobs_plan_comment_upload_and_post() -> None:
+    plan, comment = _steps("plan"), _steps("comment")
     assert (
-        'reconciler plan "$CONFIG_DIR" --out plan.json --format markdown --detailed-exitcode'
-        in steps["Plan"]["run"]
+        'reconciler plan "$CONFIG_DIR" --out plan.json --detailed-exitcode > plan.txt'
+        in plan["Plan"]["run"]
     )
-    assert '2) echo "changes=true"' in steps["Plan"]["run"]
-    assert "reconciler ci comment --plan plan.json" in steps["Comment body"]["run"]
-    assert '--key "$CONFIG_DIR" > comment.md' in steps["Comment body"]["run"]
-    assert steps["Post the sticky comment"]["run"] == (
-        'reconciler ci post --body comment.md --repo "$GITHUB_REPOSITORY" --pr "$PR" '
+    assert '2) echo "changes=true"' in plan["Plan"]["run"]
+    assert "reconciler ci comment --plan plan.json" in plan["Comment body"]["run"]
+    assert '--key "$CONFIG_DIR" > comment.md' in plan["Comment body"]["run"]
+    # The saved plan, its full readable text and the comment, in one artifact ...
+    assert plan["Upload the plan"]["with"]["path"] == "plan.json\nplan.txt\ncomment.md\n"
+    # ... which the comment job downloads by the same name and posts from.
+    assert comment["Download the plan"]["with"] == {"name": "${{ env.ARTIFACT }}", "path": "plan"}
+    jobs = _load(REUSABLE)["jobs"]
+    assert jobs["plan"]["env"]["ARTIFACT"] == jobs["comment"]["env"]["ARTIFACT"]
+    assert comment["Post the sticky comment"]["run"] == (
+        'reconciler ci post --body plan/comment.md --repo "$GITHUB_REPOSITORY" --pr "$PR" '
         '--key "$CONFIG_DIR"'
     )
-    assert steps["Upload the plan"]["with"]["path"] == "plan.json\ncomment.md\n"
+    drift = _steps("drift")
+    assert "--out drift.json --detailed-exitcode > drift.txt" in drift["Plan (drift check)"]["run"]
+    assert drift["Upload the drift plan"]["with"]["path"] == "drift.json\ndrift.txt\ndrift.md\n"
+
+
+@pytest.fixture
+def pr_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """The plan job's environment as GitHub gives it: the examples checked out, the variables
+    pinning the endpoints (here: the sandbox on 127.0.0.1), the secrets, and CI set."""
+    world = Sandbox.open(tmp_path / "sandbox", DEFAULT_SEED)
+    server = world.serve("127.0.0.1", 0)
+    shutil.copytree(REPO / "examples" / "integrations", tmp_path / "integrations")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "github_output").write_text("", encoding="utf-8")
+    (tmp_path / "step_summary").write_text("", encoding="utf-8")
+    try:
+        yield {
+            **os.environ,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "CI": "true",
+            "GITHUB_OUTPUT": str(tmp_path / "github_output"),
+            "GITHUB_STEP_SUMMARY": str(tmp_path / "step_summary"),
+            "RECONCILER_ORO_URL": server.url,
+            "RECONCILER_ORO_CLIENT_ID": "ci",
+            "RECONCILER_DOTMAILER_API_URL": server.url,
+            "RECONCILER_ORO_CLIENT_SECRET": "sandbox-oro-secret",
+            "RECONCILER_STATE": f"sqlite:///{tmp_path / 'state.db'}",
+            "DOTMAILER_EMEA_PASSWORD": "sandbox-emea-pw",
+            "DOTMAILER_AMER_PASSWORD": "sandbox-amer-pw",
+            "DOTMAILER_APAC_PASSWORD": "sandbox-apac-pw",
+            "DOTMAILER_APAC_OAUTH_SECRET": "apac-oauth-secret-1",
+            "CONFIG_DIR": "integrations",
+            "ARTIFACT": "reconciler-plan-pr-7",
+            "RUN_URL": "https://github.com/acme/crm/actions/runs/4242",
+            "HEAD_SHA": "0123456789abcdef0123456789abcdef01234567",
+        }
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_the_plan_job_writes_every_file_it_uploads(pr_job: dict[str, str]) -> None:
+    steps = _steps("plan")
+    for name in ("Plan", "Comment body"):
+        # GitHub runs `run:` scripts with `bash --noprofile --norc -eo pipefail {0}`.
+        result = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", steps[name]["run"]],
+            env=pr_job, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert (name, result.returncode, result.stderr) == (name, 0, "")
+    assert Path(pr_job["GITHUB_OUTPUT"]).read_text(encoding="utf-8") == "changes=true\n"
+    uploaded = steps["Upload the plan"]["with"]["path"].split()
+    assert [(name, Path(name).is_file()) for name in uploaded] == [
+        ("plan.json", True),
+        ("plan.txt", True),
+        ("comment.md", True),
+    ]
+    # The readable plan is the saved plan's own text, whole.
+    saved = read_plan_file(Path("plan.json")).plan
+    assert Path("plan.txt").read_text(encoding="utf-8") == (
+        f"{render_text(saved)}\nSaved the plan to plan.json. Apply it with: "
+        "reconciler apply plan.json\n"
+    )
+    assert Path(pr_job["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8") == Path(
+        "comment.md"
+    ).read_text(encoding="utf-8")
 
 
 def test_the_pre_commit_hook() -> None:
@@ -146,7 +427,7 @@ def test_the_pre_commit_hook() -> None:
             "name": "reconciler validate",
             "description": "Validate the reconciler configuration offline (JSON Schemas and "
             "cross-references; no credentials).",
-            "entry": "reconciler validate",
+            "entry": "reconciler validate --find",
             "language": "python",
             "pass_filenames": False,
             "files": r"\.ya?ml$",

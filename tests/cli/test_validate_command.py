@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from reconciler.cli import main
 
@@ -137,3 +138,103 @@ def test_validate_needs_no_secret_values(
         monkeypatch.delenv(name, raising=False)
     assert main(["validate", "integrations"]) == 0
     capsys.readouterr()
+
+
+@pytest.fixture
+def repository(config: Path) -> Path:
+    """The examples in integrations/ of a repository that holds other YAML too."""
+    root = config.parent
+    (root / "docker-compose.yml").write_text("services:\n  web:\n    image: nginx\n")
+    (root / "deploy").mkdir()
+    (root / "deploy" / "web.yaml").write_text("apiVersion: apps/v1\nkind: Deployment\n")
+    (config / "notes.yaml").write_text("todo: [rename the EMEA books]\n")
+    return root
+
+
+def test_find_validates_the_config_in_a_subdirectory_and_ignores_other_yaml(
+    repository: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", "--find"]) == 0
+    assert capsys.readouterr().out == (
+        "integrations: 2 owners, 3 integrations, 3 mappings: valid (0 errors, 0 warnings)\n"
+    )
+
+
+def test_without_find_every_yaml_file_below_the_path_is_config(
+    repository: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", "integrations"]) == 3
+    assert capsys.readouterr().out == (
+        'integrations/notes.yaml:1:1: error: (document): missing apiVersion "reconciler/v1"\n'
+        "integrations/notes.yaml:1:1: error: (document): missing kind; expected one of "
+        "DataFieldMapping, Integration, Owner\n"
+        "integrations: 2 owners, 3 integrations, 3 mappings: invalid (2 errors, 0 warnings)\n"
+    )
+
+
+def test_find_validates_each_config_apart_and_fails_when_one_is_invalid(
+    repository: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(repository / "integrations", repository / "staging")
+    _edit(repository / "staging" / "emea.yaml", "owner: marketing-ops", "owner: marketing")
+    assert main(["validate", "--find", "--format", "text"]) == 3
+    assert capsys.readouterr().out == (
+        "integrations: 2 owners, 3 integrations, 3 mappings: valid (0 errors, 0 warnings)\n"
+        'staging/emea.yaml:12:10: error: spec.owner: owner "marketing" is not declared '
+        '(known owners: crm-admins, marketing-ops) (did you mean "marketing-ops"?)\n'
+        "staging: 2 owners, 3 integrations, 3 mappings: invalid (1 error, 0 warnings)\n"
+    )
+    assert main(["validate", "--find", "--format", "json"]) == 3
+    assert [d["file"] for d in json.loads(capsys.readouterr().out)] == ["staging/emea.yaml"]
+
+
+ANNOTATIONS = (
+    "::error file=integrations/amer.yaml,line=21,col=43::spec.addressBooks[0].visibility: "
+    '"Secret" is not one of Private, Public\n'
+    "::warning file=integrations/apac.yaml,line=22,col=46::spec.dataFields[2].default: "
+    "Oro sends a Numeric default as an integer: 99.5 becomes 99\n"
+    "integrations: 2 owners, 3 integrations, 3 mappings: invalid (1 error, 1 warning)\n"
+)
+
+
+@pytest.fixture
+def broken(config: Path) -> Path:
+    _edit(config / "amer.yaml", "visibility: Public, market", "visibility: Secret, market")
+    _edit(config / "apac.yaml", "default: 100", "default: 99.5")
+    return config
+
+
+def test_github_format_prints_workflow_commands_and_the_summary(
+    broken: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", "integrations", "--format", "github"]) == 3
+    assert capsys.readouterr().out == ANNOTATIONS
+
+
+def test_github_actions_makes_github_the_default_format(
+    broken: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    assert main(["validate", "integrations"]) == 3
+    assert capsys.readouterr().out == ANNOTATIONS
+    assert main(["validate", "integrations", "--format", "text"]) == 3
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "integrations/amer.yaml:21:43: error: spec.addressBooks[0].visibility: "
+        '"Secret" is not one of Private, Public'
+    )
+
+
+def test_annotations_name_files_from_the_workspace_root(
+    broken: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(broken.parent))
+    monkeypatch.chdir(broken)  # a step with `working-directory: integrations`
+    assert main(["validate"]) == 3
+    assert capsys.readouterr().out == ANNOTATIONS.replace("\nintegrations: ", "\n.: ")
+
+
+def test_the_reusable_workflow_validates_with_annotations() -> None:
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "reconcile.yml").read_text())
+    steps = {step.get("name"): step for step in workflow["jobs"]["validate"]["steps"]}
+    assert steps["Validate"]["run"] == 'reconciler validate "$CONFIG_DIR" --format github'

@@ -34,5 +34,5 @@ def test_plan_against_stock_oro_names_the_resource_and_the_fix(
     assert len(lines) == 1, captured.err
     assert lines[0].startswith("error: oro: this Oro does not ")
     assert "enable the extended API contract" in lines[0]
-    assert "docs/oro-api.yml" in lines[0]
+    assert "install the companion bundle oro-bundle/" in lines[0]
     assert "Traceback" not in captured.err

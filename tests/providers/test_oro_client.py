@@ -361,8 +361,8 @@ def test_stock_oro_raises_one_clear_unsupported_error(server: SandboxServer) -> 
             create(world)
         assert str(created.value) == (
             "oro: this Oro does not let the API create integrationchannels; enable the extended "
-            "API contract in that Oro application (docs/oro-api.yml as "
-            "Resources/config/oro/api.yml; see docs/oro-api.md): "
+            "API contract in that Oro application (install the companion bundle "
+            "oro-bundle/; see docs/oro-api.md): "
             f"POST {world.url}/admin/api/integrationchannels: HTTP 405"
         )
         with pytest.raises(UnsupportedServerError) as listed:

@@ -36,8 +36,8 @@ _MAX_PAGE = re.compile(r"less than or equals to (\d+)")
 _PAGE_WORKERS = 8  # pages of one capped list fetched at once
 _UNSUPPORTED_404 = ("resource not accessible exception", "entity type constraint")
 ENABLE_HINT = (
-    "enable the extended API contract in that Oro application (docs/oro-api.yml as "
-    "Resources/config/oro/api.yml; see docs/oro-api.md)"
+    "enable the extended API contract in that Oro application (install the companion bundle "
+    "oro-bundle/; see docs/oro-api.md)"
 )
 
 

@@ -92,7 +92,7 @@ TYPES: dict[str, ResourceType] = {
                 "businessUnits": Rel("businessunits", many=True),
             },
             filters=frozenset({"id", "username", "email", "organization"}),
-            # docs/oro-api.yml sets allow_array on username; stock Oro does not (§4).
+            # oro-bundle's api.yml sets allow_array on username; stock Oro does not (§4).
             array_filters=frozenset({"id", "username"}),
             stock_filters=frozenset({"id", "username", "email", "organization"}),
         ),
