@@ -323,10 +323,15 @@ class OroMapping:
 
 @dataclass(frozen=True)
 class SyncJob:
+    """The root job of an integration's sync. ``already_active``: a sync of the integration
+    was new or running, so Oro scheduled nothing and this is that one (its connector and
+    options are its own, not the ones asked for: oro-bundle ScheduleIntegrationSync)."""
+
     id: str
     name: str
     status: str  # bare word: new | running | success | failed | cancelled | stale
     progress: float = 0.0
+    already_active: bool = False
 
     @property
     def finished(self) -> bool:

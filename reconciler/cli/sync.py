@@ -52,7 +52,13 @@ def command(
         if channel is None:
             raise UsageError(f"integration {name!r} does not exist in Oro yet; apply it first")
         job = session.oro.schedule_sync(channel.id, connector, force)
-        click.echo(f"Scheduled sync of {name} ({connector or 'all connectors'}): job {job.id}")
+        if job.already_active:
+            click.echo(
+                f"A sync of {name} was already {job.status}: job {job.id}; Oro scheduled "
+                "nothing else (it runs with its own connector and options)"
+            )
+        else:
+            click.echo(f"Scheduled sync of {name} ({connector or 'all connectors'}): job {job.id}")
         if not wait:
             return EXIT_OK
         deadline = time.monotonic() + timeout

@@ -20,4 +20,13 @@ def schedule(apply: Apply, context: IntegrationContext, op: SyncOp) -> SyncJob:
 
 def describe(op: SyncOp, job: SyncJob) -> str:
     what = f"connector {op.connector}" if op.connector else "all connectors"
-    return f"sync scheduled ({what}{', forced' if op.force else ''}): job {job.id}"
+    if not job.already_active:
+        return f"sync scheduled ({what}{', forced' if op.force else ''}): job {job.id}"
+    # Oro scheduled nothing: the sync already waiting or running keeps its own options.
+    detail = f"a sync was already {job.status} (job {job.id}); nothing else was scheduled"
+    if op.force:
+        detail += (
+            "; it imports data fields only if a day passed since the last import: run "
+            f"`reconciler sync {op.integration} --connector datafield --force` after it"
+        )
+    return detail

@@ -370,17 +370,17 @@ def test_oro_auto_created_default_mappings_are_not_ours(
         done = world.cli("sync", name, "--config", str(world.config), "--wait",
                          "--poll-interval", "0", capsys=capsys)  # fmt: skip
         assert done.code == 0, done.err
-    # The five declared, plus Oro's own for every contact-information entity with firstName and
-    # lastName that has none ([DM] EventListener/AddDefaultMappingListener.php): the Lead for
-    # apac, which declares none, and the CustomerUser for all three.
+    # The five declared (amer, emea: Contact and Lead; apac: Contact), plus Oro's own for
+    # every contact-information entity with firstName and lastName that has none
+    # ([DM] EventListener/AddDefaultMappingListener.php): apac's Lead, and a CustomerUser each.
     assert sorted(
         (m["r"]["channel"], m["a"]["entity"].rsplit("\\", 1)[-1], m["a"]["syncPriority"])
         for m in oro.tables["dotmailerdatafieldmappings"].values()
     ) == [
-        (1, "Contact", 20), (1, "CustomerUser", 0),
-        (2, "Contact", 20), (2, "CustomerUser", 0), (2, "Lead", 10),
-        (3, "Contact", 20), (3, "CustomerUser", 0), (3, "Lead", 10),
-    ]  # fmt: skip
+        (channel, entity, priority)
+        for channel in (1, 2, 3)
+        for entity, priority in (("Contact", 20), ("CustomerUser", 0), ("Lead", 10))
+    ]
     again = world.cli("plan", str(world.config), "--detailed-exitcode", capsys=capsys)
     assert (again.code, again.out) == (0, "No changes. Live systems match the configuration.\n")
 

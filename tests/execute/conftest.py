@@ -154,6 +154,14 @@ class Lab:
         plan, live = self.plan(state)
         return self.apply(state, plan, live)
 
+    def finish_syncs(self) -> None:
+        """Poll every sync job until it ends, as ``reconciler sync --wait`` would."""
+        for row in self.world.oro.rows("oro_message_queue_jobs"):  # type: ignore[union-attr]
+            polls = 0
+            while not self.oro.get_job(str(row["id"])).finished:
+                polls += 1
+                assert polls < 10, f"sync job {row['id']} never ends"
+
     def journal(self) -> list[tuple[str, str, str | None]]:
         """(address, step, outcome) of every journal entry, oldest first."""
         return [(e.address, e.step, e.outcome) for e in self.store.dump().journal]

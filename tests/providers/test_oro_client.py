@@ -342,8 +342,12 @@ def test_schedule_sync_and_duplicate(oro: World) -> None:
     create(oro)
     job = oro.client.schedule_sync("1", "datafield", True)
     assert job == SyncJob(id="1", name="oro_integration:sync_integration:1", status="new")
+    # One is new: Oro schedules nothing and the bundle answers that one, 200.
     again = oro.client.schedule_sync("1", None, False)
     assert again == SyncJob(
+        id="1", name="oro_integration:sync_integration:1", status="new", already_active=True
+    )
+    assert oro.client.get_job("1") == SyncJob(
         id="1", name="oro_integration:sync_integration:1", status="running", progress=0.5
     )
     assert oro.client.get_job("1") == SyncJob(

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from reconciler.errors import ConflictError, NotFoundError, RemoteError, UnsupportedServerError
+from reconciler.errors import NotFoundError, RemoteError, UnsupportedServerError
 from reconciler.model import (
     BusinessUnit,
     LiveUser,
@@ -29,7 +29,7 @@ from reconciler.model import (
     OroMapping,
     SyncJob,
 )
-from reconciler.providers.http import RetryPolicy, safe_url
+from reconciler.providers.http import RetryPolicy
 from reconciler.providers.oro.documents import (
     ADDRESS_BOOK_FIELDS,
     CHANNEL_FIELDS,
@@ -56,7 +56,7 @@ from reconciler.providers.oro.documents import (
     to_sync_job,
     to_user,
 )
-from reconciler.providers.oro.session import OroSession, document, jsonapi_message, unsupported
+from reconciler.providers.oro.session import OroSession, document, unsupported
 
 __all__ = ["OroClient"]
 
@@ -320,26 +320,14 @@ class OroClient:
     # -- sync scheduling (the companion bundle's integrationsyncs, docs/oro-api.md) -------
 
     def schedule_sync(self, integration_id: str, connector: str | None, force: bool) -> SyncJob:
-        """Schedule a sync (``force``: the data-field import runs now, ``datafields-force-sync``);
-        when one is already new/running, return that job instead."""
+        """Schedule a sync (``force``: the data-field import runs now, ``datafields-force-sync``).
+        201: scheduled. 200: one was already new or running, and that one is answered
+        (``already_active``); Oro schedules nothing then (docs/oro-api.md, integrationsyncs)."""
         doc = sync_doc(integration_id, connector, force)
-        url = self._session.url("integrationsyncs")
-        response = self._session.call("POST", url, idempotent=False, doc=doc, allow=(409,))
-        body = document(response)
-        if response.status_code == 409:
-            # The duplicate is refused with the job that is already new/running (§9 F).
-            job_ids = [(e.get("meta") or {}).get("jobId") for e in body.get("errors") or []]
-            job_id = next((str(j) for j in job_ids if j is not None), None)
-            if job_id is None:
-                raise ConflictError(
-                    "oro: conflict",
-                    method="POST",
-                    url=safe_url(response.request.url),
-                    status=409,
-                    api_message=jsonapi_message(response),
-                )
-            return self.get_job(job_id)
-        return to_sync_job(body["data"])
+        response = self._session.call(
+            "POST", self._session.url("integrationsyncs"), idempotent=False, doc=doc
+        )
+        return to_sync_job(document(response)["data"], already_active=response.status_code == 200)
 
     def get_job(self, id: str) -> SyncJob:
         return to_sync_job(self._session.get(f"integrationsyncs/{id}")["data"])

@@ -25,7 +25,6 @@ MappingConfigs = Sequence[tuple[str, Sequence[str], bool]]  # (data_field_id, fi
 
 CONFIGS = "dotmailerdatafieldmappingconfigs"
 # oro-jsonapi.md §7: jobs report the stored status, e.g. "oro.message_queue_job.status.running".
-_JOB_STATUS_PREFIX = "oro.message_queue_job.status."
 # update_integration's keyword -> (channel field, related type or None for an attribute).
 CHANNEL_FIELDS: dict[str, tuple[str, str | None]] = {
     "name": ("name", None),
@@ -253,12 +252,13 @@ def sync_doc(integration_id: str, connector: str | None, force: bool) -> dict[st
     }
 
 
-def to_sync_job(r: Resource) -> SyncJob:
+def to_sync_job(r: Resource, *, already_active: bool = False) -> SyncJob:
     return SyncJob(
         id=str(r["id"]),
         name=attr(r, "jobName"),
-        status=job_status(attr(r, "status")),
+        status=attr(r, "status"),
         progress=float(attr(r, "progress") or 0.0),
+        already_active=already_active,
     )
 
 
@@ -346,11 +346,6 @@ def to_mapping(r: Resource, configs: Mapping[str, Resource]) -> OroMapping:
             )
         ),
     )
-
-
-def job_status(status: str) -> str:
-    """The bare status of a job: ``running`` for ``oro.message_queue_job.status.running``."""
-    return status.removeprefix(_JOB_STATUS_PREFIX)
 
 
 def _id_key(value: str) -> tuple[int, str]:

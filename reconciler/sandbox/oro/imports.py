@@ -32,7 +32,7 @@ from typing import Any
 from reconciler import defaults
 from reconciler.model import DATAFIELD_CONNECTOR, DOTMAILER_CONNECTORS
 from reconciler.sandbox.oro.entities import CONTACT_INFORMATION
-from reconciler.sandbox.oro.schema import CONTACT, LEAD, Row, RowId
+from reconciler.sandbox.oro.schema import CONTACT, LEAD, STATUSES, Row, RowId
 from reconciler.sandbox.oro.store import Store
 
 CONNECTORS = DOTMAILER_CONNECTORS
@@ -156,7 +156,7 @@ class Connectors:
 
     def _status(self, channel: Row, connector: str, ok: bool) -> None:
         self._store.insert(
-            "integrationstatuses",
+            STATUSES,
             {
                 "code": "1" if ok else "2",
                 "connector": connector,

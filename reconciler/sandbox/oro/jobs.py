@@ -18,7 +18,6 @@ from typing import Any
 
 from reconciler.sandbox.core import Request, Response
 from reconciler.sandbox.oro.errors import (
-    ApiError,
     Failed,
     Plain,
     extra_field,
@@ -27,13 +26,11 @@ from reconciler.sandbox.oro.errors import (
     not_found,
     type_mismatch,
 )
-from reconciler.sandbox.oro.imports import FORCE_FLAG, Connectors, Delete
+from reconciler.sandbox.oro.imports import CONNECTORS, FORCE_FLAG, Connectors, Delete
 from reconciler.sandbox.oro.schema import JOBS, SYNCS, TYPES, Row, parse_id
 from reconciler.sandbox.oro.store import Store
 from reconciler.sandbox.oro.wire import body, jsonapi
 
-# oro-jsonapi.md §7: the unique root job of a sync, and the statuses Oro stores.
-JOB_PREFIX = "oro.message_queue_job.status."
 STALE_AFTER = 1800.0  # oro-jsonapi.md §7: time_before_stale default
 _ATTRIBUTES = ("connector", "datafieldsForceSync")
 
@@ -69,11 +66,25 @@ class Syncs:
         connector = attrs.get("connector")
         force = bool(attrs.get("datafieldsForceSync", False))
         channel = self._channel_to_sync(data)
+        if connector is not None and connector not in CONNECTORS:
+            raise Failed(
+                field_error(
+                    "/data/attributes/connector",
+                    "value constraint",
+                    f'The connector "{connector}" is not a connector of "dotmailer" integrations. '
+                    f"Known connectors: {', '.join(sorted(CONNECTORS))}.",
+                )
+            )
         name = f"oro_integration:sync_integration:{channel['id']}"
-        self._refuse_duplicate(name, self._store.clock())
+        active = self._pending(name, self._store.clock())
+        if active is not None:
+            # Already new or running: nothing is scheduled, the answer is that sync, 200
+            # (oro-bundle/Api/Processor/ScheduleIntegrationSync.php).
+            return jsonapi(200, {"data": self._resource(active)})
         parameters: dict[str, Any] = {FORCE_FLAG: 1} if force else {}
         job = self._new_job(name, channel, connector, parameters)
-        response = jsonapi(201, {"data": self._resource(job)})
+        asked = {"connector": connector, "datafieldsForceSync": force}
+        response = jsonapi(201, {"data": self._resource(job, asked)})
         response.headers["Location"] = f"{request.base_url}{self._api_base}/{SYNCS}/{job['id']}"
         return response
 
@@ -97,7 +108,7 @@ class Syncs:
             parse_id(TYPES["integrationchannels"], str(ref.get("id")))
         )
         if channel is None:
-            raise Failed(not_found(pointer))
+            raise Failed(field_error(pointer, "form constraint", "The entity does not exist."))
         if not channel["a"].get("enabled"):
             # SyncIntegrationProcessor rejects a disabled integration
             raise Failed(
@@ -117,19 +128,6 @@ class Syncs:
                 continue
             return job
         return None
-
-    def _refuse_duplicate(self, name: str, now: float) -> None:
-        job = self._pending(name, now)
-        if job is not None:
-            raise Failed(
-                ApiError(
-                    409,
-                    "conflict constraint",
-                    f'A sync job "{name}" is already {job["a"]["status"]}.',
-                    pointer="/data/relationships/integration/data",
-                    meta={"jobId": str(job["id"])},
-                )
-            )
 
     def _new_job(self, name: str, channel: Row, connector: Any, parameters: dict[str, Any]) -> Row:
         store = self._store
@@ -170,22 +168,20 @@ class Syncs:
         self._advance(job)
         return jsonapi(200, {"data": self._resource(job)})
 
-    def _resource(self, job: Row) -> dict[str, Any]:
+    def _resource(self, job: Row, asked: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The sync as the bundle answers it: the job's status as a bare word; what was asked
+        (connector, datafieldsForceSync) only on the create that scheduled it, null after (the
+        job does not record them: oro-bundle/Api/Processor/LoadIntegrationSync.php)."""
         a = job["a"]
-        data = a["data"]
         return {
             "type": SYNCS,
             "id": str(job["id"]),
             "attributes": {
                 "jobId": job["id"],
                 "jobName": a["name"],
-                "status": JOB_PREFIX + a["status"],
+                "status": a["status"],
                 "progress": a["jobProgress"],
-                "connector": data["connector"],
-                "datafieldsForceSync": FORCE_FLAG in data["connector_parameters"],
-                "createdAt": a["createdAt"],
-                "startedAt": a["startedAt"],
-                "stoppedAt": a["stoppedAt"],
+                **(asked or {"connector": None, "datafieldsForceSync": None}),
             },
             "relationships": {
                 "integration": {"data": {"type": "integrationchannels", "id": str(job["channel"])}}

@@ -18,7 +18,8 @@ RowId = int | str
 
 CONTACT = "Oro\\Bundle\\ContactBundle\\Entity\\Contact"
 LEAD = "Oro\\Bundle\\SalesBundle\\Entity\\Lead"
-JOBS = "oro_message_queue_jobs"
+JOBS = "oro_message_queue_jobs"  # the root jobs of syncs (not an API resource)
+STATUSES = "integrationstatuses"  # one row per connector run (not an API resource)
 SYNCS = "integrationsyncs"
 
 
@@ -208,14 +209,6 @@ TYPES: dict[str, ResourceType] = {
             filters=frozenset({"id", "channel", "name", "originId", "marketingList"}),
             array_filters=frozenset({"id", "channel"}),
             actions=CRUD,
-            stock="hidden",
-        ),
-        ResourceType(
-            # [OURS, optional] oro_integration_channel_status: one row per finished connector run
-            "integrationstatuses",
-            {"code": S, "connector": S, "message": S, "date": S},
-            {"channel": Rel("integrationchannels", on_delete="cascade")},
-            filters=frozenset({"id", "channel", "connector", "code"}),
             stock="hidden",
         ),
         _enum("dotmailerdatafieldtypes"),

@@ -20,6 +20,7 @@ from reconciler.sandbox.oro.errors import Failed, not_found
 from reconciler.sandbox.oro.schema import (
     ENUM_VALUES,
     JOBS,
+    STATUSES,
     TYPES,
     ResourceType,
     Row,
@@ -84,7 +85,7 @@ class Store:
         self.clients: dict[str, str] = {}
         self.client_orgs: dict[str, int] = {}  # client id -> the organization its tokens act in
         self.custom_fields: dict[str, dict[str, str]] = {}  # FQCN -> {field: type}
-        self.tables: dict[str, dict[RowId, Row]] = {name: {} for name in (*TYPES, JOBS)}
+        self.tables: dict[str, dict[RowId, Row]] = {name: {} for name in (*TYPES, JOBS, STATUSES)}
         self.next_ids: dict[str, int] = {}
         self.dotmailer_fields: DotmailerFields = lambda _: None
         for enum, values in ENUM_VALUES.items():
