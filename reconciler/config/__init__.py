@@ -3,7 +3,7 @@
 Public entry points (everything else in this package is an implementation detail)::
 
     validate_config(path, *, allow_literal_secrets=False) -> Validation
-    load_desired_state(path, *, allow_literal_secrets=False, environ=None)
+    load_desired_state(path, *, allow_literal_secrets=False, environ=None, connects=True)
         -> tuple[DesiredState, list[Diagnostic]]
     load_settings(path, *, environ=None) -> Settings
     resolve_secret(ref, base_dir, *, environ=None) -> str

@@ -2,28 +2,28 @@
 
 One :class:`DotmailerClient` per integration account (HTTP Basic with the API user). The first
 call is ``GET /v2/account-info`` on r1 (or on the configured override URL); its ``ApiEndpoint``
-becomes the base of every other call, once it has passed the allow-list below, so credentials are
-never sent to a host the API did not vouch for (dotdigital-api-v2.md §1, M2 ``validateEndpoint``).
+becomes the base of every other call once :mod:`reconciler.providers.endpoints` trusts it (an
+official host, or exactly the override's origin), so credentials are never sent to a host the API
+did not vouch for (dotdigital-api-v2.md §1, M2 ``validateEndpoint``).
 Retries, the rate limiter and error translation are :mod:`reconciler.providers.http`.
 """
 
 from __future__ import annotations
 
 import base64
-import ipaddress
 import random
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 
 from reconciler.errors import ConflictError, RemoteError, UntrustedEndpointError
 from reconciler.model import RemoteAddressBook, RemoteDataField
+from reconciler.providers.endpoints import normalise_endpoint, trusted_api_endpoint
 from reconciler.providers.http import (
     Caller,
     RetryPolicy,
@@ -39,17 +39,10 @@ __all__ = [
     "DeleteResult",
     "DotmailerClient",
     "ImportJob",
-    "is_official_endpoint",
 ]
 
 # dotdigital-api-v2.md §1: discovery starts on r1 whatever the account's region.
 DEFAULT_API_URL = "https://r1-api.dotdigital.com"
-# dotdigital-api-v2.md §1, M2 Test.php::validateEndpoint, applied to the host name only (M2's
-# ``api(.*)`` would also let a path through): r1-api.dotdigital.com, api.dotmailer.com, ...
-_OFFICIAL_HOSTS = (
-    re.compile(r"^(r[0-9]+-)?api[a-z0-9-]*\.(dotmailer|dotdigital)\.com$"),
-    re.compile(r"^(r[0-9]+\.)?apiconnector\.com$"),
-)
 # dotdigital-api-v2.md §2: address books page by select <= 1000.
 PAGE_SIZE = 1000
 # dotdigital-api-v2.md §4: codes that mean "already exists" on a create.
@@ -100,41 +93,6 @@ def _is_flat_limited(response: httpx.Response) -> bool:
     return response.status_code == 400 and _error_code(json_message(response)) == _FLAT_LIMIT_CODE
 
 
-def is_official_endpoint(url: str) -> bool:
-    """True for an https URL on an official API host, with no userinfo, port or path."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    return (
-        parts.scheme == "https"
-        and "@" not in parts.netloc
-        and parts.port in (None, 443)
-        and parts.path in ("", "/")
-        and not parts.query
-        and any(pattern.match(host) for pattern in _OFFICIAL_HOSTS)
-    )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    default = {"http": 80, "https": 443}.get(parts.scheme)
-    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
-
-
-def _normalise_endpoint(url: str) -> str:
-    """``https://r1-api.dotdigital.com/`` -> ``https://r1-api.dotdigital.com`` (ORO appends /v2)."""
-    base = url.strip().rstrip("/")
-    return base[: -len("/v2")] if base.endswith("/v2") else base
-
-
 class DotmailerClient:
     """The v2 API for one account. Thread-safe; close it when done."""
 
@@ -153,7 +111,7 @@ class DotmailerClient:
         rand: random.Random | None = None,
     ) -> None:
         self.username = username
-        self._override = _normalise_endpoint(api_url) if api_url else None
+        self._override = normalise_endpoint(api_url) if api_url else None
         self._start = self._override or DEFAULT_API_URL
         self._endpoint: str | None = None
         self._discover_lock = threading.Lock()
@@ -211,14 +169,20 @@ class DotmailerClient:
             raise RemoteError(
                 "dotmailer: account-info names no ApiEndpoint", method="GET", url=safe_url(url)
             )
-        if not self._trusted(raw_endpoint):
+        if not trusted_api_endpoint(raw_endpoint, self._override):
+            which = (
+                "neither an official Dotdigital API host nor the origin of the API URL override "
+                f"{safe_url(self._override)}"
+                if self._override
+                else "not an official Dotdigital API host"
+            )
             raise UntrustedEndpointError(
                 f"dotmailer: account-info named ApiEndpoint {safe_url(raw_endpoint)}, which is "
-                "not an official Dotdigital API host; credentials are not sent there",
+                f"{which}; credentials are not sent there",
                 method="GET",
                 url=safe_url(url),
             )
-        endpoint = _normalise_endpoint(raw_endpoint)
+        endpoint = normalise_endpoint(raw_endpoint)
         with self._discover_lock:
             self._endpoint = endpoint
         account_id = payload.get("id") if isinstance(payload, dict) else None
@@ -226,18 +190,6 @@ class DotmailerClient:
             id=int(account_id) if isinstance(account_id, int) else 0,
             api_endpoint=endpoint,
             properties=pairs,
-        )
-
-    def _trusted(self, endpoint: str) -> bool:
-        if is_official_endpoint(endpoint):
-            return True
-        if self._override is None:
-            return False
-        parts = urlsplit(endpoint)
-        if parts.scheme not in ("http", "https") or "@" in parts.netloc:
-            return False
-        return _origin(endpoint) == _origin(self._override) or _is_loopback(
-            (parts.hostname or "").lower()
         )
 
     def _url(self, path: str) -> str:

@@ -22,8 +22,8 @@ from reconciler.providers.dotmailer import (
     DeleteResult,
     DotmailerClient,
     ImportJob,
-    is_official_endpoint,
 )
+from reconciler.providers.endpoints import is_official_endpoint
 from reconciler.providers.limits import LimiterStats
 from reconciler.sandbox.core import Faults, Request, Response, SandboxServer
 from reconciler.sandbox.dotmailer import DotmailerApp
@@ -268,10 +268,31 @@ def test_untrusted_endpoint_is_refused_and_gets_nothing(env: Env) -> None:
         client.list_data_fields()
     assert str(info.value) == (
         "dotmailer: account-info named ApiEndpoint https://r1-api.dotdigital.com.evil.example/, "
-        "which is not an official Dotdigital API host; credentials are not sent there: "
-        f"GET {env.url}/v2/account-info"
+        "which is neither an official Dotdigital API host nor the origin of the API URL "
+        f"override {env.url}; credentials are not sent there: GET {env.url}/v2/account-info"
     )
     assert env.paths() == ["GET /v2/account-info"]
+
+
+def test_with_an_override_another_loopback_listener_is_not_trusted(env: Env) -> None:
+    # A second server on 127.0.0.1 (another port) is as foreign as any host: only the
+    # override's own origin is followed.
+    other_app = DotmailerApp(SEED)
+    other = SandboxServer([other_app]).start()
+    try:
+        env.app.account(EMEA[0]).settings.apiEndpoint = f"{other.url}/"
+        with pytest.raises(UntrustedEndpointError) as info:
+            env.client(EMEA).list_data_fields()
+        assert str(info.value) == (
+            f"dotmailer: account-info named ApiEndpoint {other.url}/, which is neither an "
+            "official Dotdigital API host nor the origin of the API URL override "
+            f"{env.url}; credentials are not sent there: GET {env.url}/v2/account-info"
+        )
+        assert [str(r.url) for r in env.transport.sent] == [f"{env.url}/v2/account-info"]
+        assert other_app.total_requests(EMEA[0]) == 0
+        assert other_app.unauthorized == 0
+    finally:
+        other.stop()
 
 
 def test_without_override_only_official_hosts_are_used(env: Env) -> None:
