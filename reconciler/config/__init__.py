@@ -6,7 +6,7 @@ Public entry points (everything else in this package is an implementation detail
     load_desired_state(path, *, allow_literal_secrets=False, environ=None, connects=True)
         -> tuple[DesiredState, list[Diagnostic]]
     load_settings(path, *, environ=None) -> Settings
-    resolve_secret(ref, base_dir, *, environ=None) -> str
+    resolve_secret(ref, base_dir, *, environ=None, length=None) -> str
 """
 
 from __future__ import annotations

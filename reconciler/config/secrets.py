@@ -4,7 +4,8 @@ A ``{file: PATH}`` is read only from inside the config directory or a directory 
 ``RECONCILER_SECRET_DIRS`` (``os.pathsep``-separated), never from inside a ``.git`` directory,
 judged after symlinks are resolved: a pull request must not be able to name the checkout's
 ``.git/config`` (where ``actions/checkout`` keeps a token) or a runner file as a password that
-is then sent away.
+is then sent away. A value that cannot be a valid credential (a dotmailer password is 8–255
+characters) is refused here, so no short value ever reaches a request or the comment scrub.
 
 Errors name the reference (``{env: NAME}``, ``{file: PATH}``) and where it was written, never a
 value.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.errors import SecretError
@@ -22,15 +24,30 @@ from reconciler.model import SecretRef, SecretSource
 SECRET_DIRS_ENV = "RECONCILER_SECRET_DIRS"
 
 
+@dataclass(frozen=True)
+class Length:
+    """How long a valid value of one kind of credential is."""
+
+    what: str
+    low: int
+    high: int
+
+
+# oroinc/OroCRMDotmailerBundle Resources/config/validation.yml: DotmailerTransport.password
+# Length min 8, max 255 (reference/oro-verified.md, "transport field names and lengths").
+DOTMAILER_PASSWORD = Length("a dotmailer password", 8, 255)
+
+
 def resolve_secret(
     ref: SecretRef,
     base_dir: Path,
     *,
     environ: Mapping[str, str] | None = None,
+    length: Length | None = None,
 ) -> str:
     """The secret's value: an environment variable, a file (relative to ``base_dir``, the
     config directory; trailing newline removed) or, with ``--allow-literal-secrets``, the
-    literal itself."""
+    literal itself. With ``length``, a value outside it is refused."""
     env = os.environ if environ is None else environ
     where = f"{ref.location}: " if ref.location else ""
     if ref.source is SecretSource.LITERAL:
@@ -44,6 +61,11 @@ def resolve_secret(
             )
     else:
         value = _read_file(ref, base_dir, env, where)
+    if length is not None and not length.low <= len(value) <= length.high:
+        raise SecretError(
+            f"{where}secret {ref.describe()}: {length.what} is {length.low}–{length.high} "
+            "characters, and this value is not"
+        )
     return value
 
 

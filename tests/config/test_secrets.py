@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.config import resolve_secret
+from reconciler.config.secrets import DOTMAILER_PASSWORD
 from reconciler.errors import Location, SecretError
 from reconciler.model import SecretRef, SecretSource
 
@@ -158,3 +159,31 @@ def test_a_symlink_out_of_the_config_directory_is_judged_by_its_target(
     )
     listed = {"RECONCILER_SECRET_DIRS": str(runner)}
     assert resolve_secret(ref, checkout, environ=listed) == "pw-from-the-runner"
+
+
+# -- a value too short or long to be the credential ------------------------------------
+
+
+@pytest.mark.parametrize("value", ["1234567", "x" * 256])
+def test_a_dotmailer_password_outside_8_to_255_characters_is_refused(
+    tmp_path: Path, value: str
+) -> None:
+    ref = SecretRef(SecretSource.ENV, "DOTMAILER_EMEA_PASSWORD", WHERE)
+    with pytest.raises(SecretError) as caught:
+        resolve_secret(
+            ref, tmp_path, environ={"DOTMAILER_EMEA_PASSWORD": value}, length=DOTMAILER_PASSWORD
+        )
+    assert str(caught.value) == (
+        "emea.yaml:14:15: secret {env: DOTMAILER_EMEA_PASSWORD}: a dotmailer password is "
+        "8–255 characters, and this value is not"
+    )
+    assert caught.value.exit_code == 3
+
+
+@pytest.mark.parametrize("value", ["12345678", "x" * 255])
+def test_a_dotmailer_password_of_8_to_255_characters_is_accepted(
+    tmp_path: Path, value: str
+) -> None:
+    (tmp_path / "pw").write_text(value + "\n", encoding="utf-8")
+    ref = SecretRef(SecretSource.FILE, "pw")
+    assert resolve_secret(ref, tmp_path, environ={}, length=DOTMAILER_PASSWORD) == value

@@ -237,3 +237,20 @@ def test_outside_ci_the_config_names_its_oro_and_a_loopback_emulator(checkout: C
         "config is honoured only on a loopback address (a local emulator), not on "
         "dm.attacker.example; set RECONCILER_DOTMAILER_API_URL to use another\n",
     )
+
+
+def test_a_password_too_short_for_dotmailer_is_refused_before_any_request(
+    checkout: Checkout,
+) -> None:
+    # Issue 11 item 8: oroinc/OroCRMDotmailerBundle Resources/config/validation.yml gives the
+    # transport password Length 8..255; a shorter value is no credential, and never sent.
+    env = {**checkout.pinned_env(), "DOTMAILER_EMEA_PASSWORD": "xist"}
+    run = checkout.plan(env, "--detailed-exitcode")
+    assert (run.returncode, run.stdout, run.stderr) == (
+        3,
+        "",
+        "error: integrations/emea.yaml:15:15: secret {env: DOTMAILER_EMEA_PASSWORD}: a dotmailer "
+        "password is 8–255 characters, and this value is not\n",
+    )
+    assert checkout.sandbox.requests == {}
+    assert checkout.listener.received == []
