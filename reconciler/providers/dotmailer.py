@@ -27,6 +27,7 @@ from reconciler.providers.endpoints import normalise_endpoint, trusted_api_endpo
 from reconciler.providers.http import (
     Caller,
     RetryPolicy,
+    error_text,
     json_message,
     safe_url,
     tls_context,
@@ -48,6 +49,7 @@ PAGE_SIZE = 1000
 # dotdigital-api-v2.md §4: codes that mean "already exists" on a create.
 _DUPLICATE_CODES = ("ERROR_NON_UNIQUE_DATAFIELD", "ERROR_ADDRESSBOOK_DUPLICATE")
 _FLAT_LIMIT_CODE = "ERROR_APIUSAGE_EXCEEDED"
+_DELETE_ACCEPT = "application/octet-stream, application/json"
 
 
 @dataclass(frozen=True)
@@ -222,7 +224,9 @@ class DotmailerClient:
         if response.content:  # DF echoes the field; SW declares no body
             payload = _json(response, "POST", url)
             if isinstance(payload, dict) and "name" in payload:
-                return _data_field(payload)
+                field = _data_field(payload)
+                _same_object(response, "data field", name, field.name, "")
+                return field
         return RemoteDataField(name=name.upper(), type=type, visibility=visibility, default=default)
 
     def delete_data_field(self, name: str) -> DeleteResult:
@@ -231,10 +235,8 @@ class DotmailerClient:
         response = self._caller.request("DELETE", url, idempotent=True, allow=(409,))
         payload = _json(response, "DELETE", url) if response.content else {}
         if response.status_code == 409:  # SW: ProblemDetails
-            detail = (
-                payload.get("detail") or payload.get("title") if isinstance(payload, dict) else None
-            )
-            return DeleteResult(False, (str(detail),) if detail else ())
+            detail = error_text(payload)
+            return DeleteResult(False, (detail,) if detail else ())
         if not isinstance(payload, dict):
             return DeleteResult(True)
         return DeleteResult(
@@ -266,7 +268,9 @@ class DotmailerClient:
         url = self._url("/address-books")
         body = {"name": name, "visibility": visibility}
         response = self._caller.request("POST", url, idempotent=False, json=body)
-        return _address_book(_json(response, "POST", url))
+        book = _address_book(_json(response, "POST", url))
+        _same_object(response, "address book", name, book.name, f" (id {book.id})")
+        return book
 
     def update_address_book(self, id: int, name: str, visibility: str) -> RemoteAddressBook:
         """``PUT /v2/address-books/{id}``: rename and/or change visibility."""
@@ -276,9 +280,15 @@ class DotmailerClient:
         return _address_book(_json(response, "PUT", url))
 
     def delete_address_book(self, id: int) -> None:
-        """``DELETE /v2/address-books/{id}`` (200 or 204); an unknown id raises NotFoundError."""
+        """``DELETE /v2/address-books/{id}``; an unknown id raises NotFoundError.
+
+        The official v2 Swagger answers 200 with an empty ``application/octet-stream`` body,
+        the Lists / Address books spec 204 (dotdigital-v2-api-swagger.json and
+        Dotdigital-dotdigital-lists-address-books-2.0.0-resolved.yaml): both are success, and
+        the Accept names both media types, so a server that negotiates strictly answers
+        rather than 406; errors still come as JSON."""
         url = self._url(f"/address-books/{int(id)}")
-        self._caller.request("DELETE", url, idempotent=True)
+        self._caller.request("DELETE", url, idempotent=True, headers={"Accept": _DELETE_ACCEPT})
 
     # -- contact import -------------------------------------------------------------------------
 
@@ -311,6 +321,24 @@ def _json(response: httpx.Response, method: str, url: str) -> Any:
             url=safe_url(url),
             status=response.status_code,
         ) from None
+
+
+def _same_object(
+    response: httpx.Response, kind: str, asked: str, answered: str, extra: str
+) -> None:
+    """A create must answer with the object it made: a server that names another one (a
+    spec-generated mock answers every create with ``"name": "string"``) is not believed, so
+    nothing is recorded under an id that belongs to something else. Names compare
+    case-insensitively, as the API keeps them unique (dotdigital-api-v2.md §3 name rules; a
+    data field's name comes back upper-cased)."""
+    if answered.casefold() != asked.casefold():
+        raise RemoteError(
+            f'dotmailer: the create answered with {kind} "{answered}"{extra}, not the '
+            f'"{asked}" it was asked to make',
+            method=response.request.method,
+            url=safe_url(response.request.url),
+            status=response.status_code,
+        )
 
 
 def _list(payload: Any, method: str, url: str) -> list[Mapping[str, Any]]:
