@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
-from reconciler.config.secrets import resolve_secret
+from reconciler.config.secrets import DOTMAILER_PASSWORD, resolve_secret
 from reconciler.errors import ConfigError
 from reconciler.execute import IntegrationSecrets
 from reconciler.model import DesiredState, Integration
@@ -44,7 +44,9 @@ def resolve_secrets(
             password = sandbox.passwords.get(integration.connection.username, "")
             client_secret = SANDBOX_OAUTH_SECRET if integration.oauth else None
         else:
-            password = resolve_secret(integration.connection.password, base_dir)
+            password = resolve_secret(
+                integration.connection.password, base_dir, length=DOTMAILER_PASSWORD
+            )
             client_secret = (
                 resolve_secret(integration.oauth.client_secret, base_dir)
                 if integration.oauth

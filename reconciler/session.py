@@ -175,8 +175,11 @@ class Session:
 
 @contextmanager
 def open_session(options: SessionOptions, *, clock: Clock = utc_now) -> Iterator[Session]:
+    # Before any request: refuses credential endpoints a pull request could choose (SPEC §8).
     desired, diagnostics = load_desired_state(
-        options.config_path, allow_literal_secrets=options.allow_literal_secrets
+        options.config_path,
+        allow_literal_secrets=options.allow_literal_secrets,
+        connects=not options.sandbox,
     )
     errors = [d for d in diagnostics if getattr(d, "severity", "error") == "error"]
     if errors:

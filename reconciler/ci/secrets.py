@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,14 +131,21 @@ def _forms(value: str) -> set[str]:
     }
 
 
+def _whole(form: str) -> str:
+    """A pattern of ``form`` as a whole token: not glued to a letter or digit on a side where
+    the form itself begins or ends with one (``[^\\W_]`` is a letter or digit)."""
+    before = r"(?<![^\W_])" if form[0].isalnum() else ""
+    after = r"(?![^\W_])" if form[-1].isalnum() else ""
+    return f"{before}{re.escape(form)}{after}"
+
+
 def scrub(text: str, secrets: Iterable[str]) -> Scrubbed:
-    """``text`` with every occurrence of any secret value (in any of its forms) replaced by
-    ``(sensitive)``. Longest first, so a secret that contains another is replaced whole."""
+    """``text`` with every whole occurrence of any secret value (in any of its forms) replaced
+    by ``(sensitive)``: a value glued to letters or digits is part of another word ("xist" in
+    "exists") and stays. Longest first, so a secret that contains another is replaced whole."""
     forms = sorted({form for value in secrets if value for form in _forms(value)}, key=len)
-    replaced = 0
-    for form in reversed(forms):
-        count = text.count(form)
-        if count:
-            replaced += count
-            text = text.replace(form, REPLACEMENT)
-    return Scrubbed(text, replaced)
+    if not forms:
+        return Scrubbed(text, 0)
+    pattern = re.compile("|".join(_whole(form) for form in reversed(forms)))
+    scrubbed, replaced = pattern.subn(REPLACEMENT, text)
+    return Scrubbed(scrubbed, replaced)

@@ -4,10 +4,10 @@ Public entry points (everything else in this package is an implementation detail
 
     validate_config(path, *, allow_literal_secrets=False, files=None) -> Validation
     find_configs(path) -> list[FoundConfig]
-    load_desired_state(path, *, allow_literal_secrets=False, environ=None)
+    load_desired_state(path, *, allow_literal_secrets=False, environ=None, connects=True)
         -> tuple[DesiredState, list[Diagnostic]]
     load_settings(path, *, environ=None) -> Settings
-    resolve_secret(ref, base_dir, *, environ=None) -> str
+    resolve_secret(ref, base_dir, *, environ=None, length=None) -> str
 """
 
 from __future__ import annotations

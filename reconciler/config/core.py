@@ -21,7 +21,11 @@ from reconciler.config.loader import (
 )
 from reconciler.config.schema import validate_document
 from reconciler.config.semantic import Checker
-from reconciler.config.settings import apply_env_overrides, settings_from_data
+from reconciler.config.settings import (
+    apply_env_overrides,
+    check_credential_settings,
+    settings_from_data,
+)
 from reconciler.errors import ConfigError, UsageError
 from reconciler.model import DesiredState, Settings
 
@@ -129,12 +133,19 @@ def load_desired_state(
     *,
     allow_literal_secrets: bool = False,
     environ: Mapping[str, str] | None = None,
+    connects: bool = True,
 ) -> tuple[DesiredState, list[Diagnostic]]:
     """The DesiredState of the config at ``path`` with RECONCILER_* overrides applied, and its
-    warnings. Raises ConfigError carrying every diagnostic when there is any error."""
+    warnings. Raises ConfigError carrying every diagnostic when there is any error.
+
+    ``connects``: the run will send credentials to the configured endpoints (False with
+    ``--sandbox``, whose own loopback server is used), so SPEC §8's rule on where those
+    endpoints may come from applies (:func:`check_credential_settings`)."""
     validation = validate_config(path, allow_literal_secrets=allow_literal_secrets)
     if validation.state is None:
         raise ConfigError(validation.summary(), validation.diagnostics)
+    if connects:
+        check_credential_settings(validation.state.settings, environ)
     settings = apply_env_overrides(validation.state.settings, environ)
     state = with_digest(dataclasses.replace(validation.state, settings=settings))
     return state, list(validation.diagnostics)

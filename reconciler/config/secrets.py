@@ -1,4 +1,11 @@
-"""Resolving secret references (SPEC §2.5). Only plan and apply call this; validate never does.
+"""Resolving secret references (SPEC §2.5, §8). Only plan and apply call this; validate never does.
+
+A ``{file: PATH}`` is read only from inside the config directory or a directory listed in
+``RECONCILER_SECRET_DIRS`` (``os.pathsep``-separated), never from inside a ``.git`` directory,
+judged after symlinks are resolved: a pull request must not be able to name the checkout's
+``.git/config`` (where ``actions/checkout`` keeps a token) or a runner file as a password that
+is then sent away. A value that cannot be a valid credential (a dotmailer password is 8–255
+characters) is refused here, so no short value ever reaches a request or the comment scrub.
 
 Errors name the reference (``{env: NAME}``, ``{file: PATH}``) and where it was written, never a
 value.
@@ -8,34 +15,71 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.errors import SecretError
 from reconciler.model import SecretRef, SecretSource
 
+SECRET_DIRS_ENV = "RECONCILER_SECRET_DIRS"
+
+
+@dataclass(frozen=True)
+class Length:
+    """How long a valid value of one kind of credential is."""
+
+    what: str
+    low: int
+    high: int
+
+
+# oroinc/OroCRMDotmailerBundle Resources/config/validation.yml: DotmailerTransport.password
+# Length min 8, max 255 (reference/oro-verified.md, "transport field names and lengths").
+DOTMAILER_PASSWORD = Length("a dotmailer password", 8, 255)
+
 
 def resolve_secret(
-    ref: SecretRef, base_dir: Path, *, environ: Mapping[str, str] | None = None
+    ref: SecretRef,
+    base_dir: Path,
+    *,
+    environ: Mapping[str, str] | None = None,
+    length: Length | None = None,
 ) -> str:
-    """The secret's value: an environment variable, a file (relative to ``base_dir``, trailing
-    newline removed) or, with ``--allow-literal-secrets``, the literal itself."""
+    """The secret's value: an environment variable, a file (relative to ``base_dir``, the
+    config directory; trailing newline removed) or, with ``--allow-literal-secrets``, the
+    literal itself. With ``length``, a value outside it is refused."""
+    env = os.environ if environ is None else environ
     where = f"{ref.location}: " if ref.location else ""
     if ref.source is SecretSource.LITERAL:
-        return ref.ref
-    if ref.source is SecretSource.ENV:
-        env = os.environ if environ is None else environ
-        value = env.get(ref.ref)
+        value = ref.ref
+    elif ref.source is SecretSource.ENV:
+        value = env.get(ref.ref) or ""
         if not value:
-            state = "empty" if value == "" else "not set"
+            state = "empty" if ref.ref in env else "not set"
             raise SecretError(
                 f"{where}secret {ref.describe()}: environment variable {ref.ref} is {state}"
             )
-        return value
+    else:
+        value = _read_file(ref, base_dir, env, where)
+    if length is not None and not length.low <= len(value) <= length.high:
+        raise SecretError(
+            f"{where}secret {ref.describe()}: {length.what} is {length.low}–{length.high} "
+            "characters, and this value is not"
+        )
+    return value
+
+
+def _read_file(ref: SecretRef, base_dir: Path, env: Mapping[str, str], where: str) -> str:
     path = Path(ref.ref).expanduser()
     if not path.is_absolute():
         path = base_dir / path
+    real = path.resolve()
+    refusal = _refusal(real, base_dir, env)
+    if refusal:
+        shown = str(real) if Path(os.path.abspath(path)) == real else f"{path} (resolved: {real})"
+        raise SecretError(f"{where}secret {ref.describe()}: {shown} {refusal}")
     try:
-        value = path.read_text(encoding="utf-8").rstrip("\r\n")
+        value = real.read_text(encoding="utf-8").rstrip("\r\n")
     except FileNotFoundError:
         raise SecretError(f"{where}secret {ref.describe()}: {path} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -44,3 +88,21 @@ def resolve_secret(
     if not value:
         raise SecretError(f"{where}secret {ref.describe()}: {path} is empty")
     return value
+
+
+def _refusal(real: Path, base_dir: Path, env: Mapping[str, str]) -> str:
+    """Why the symlink-resolved path ``real`` may not be read as a secret ("" when it may)."""
+    if ".git" in real.parts:
+        return "is inside a .git directory; secrets are never read from one"
+    config = base_dir.resolve()
+    listed = [
+        Path(entry).expanduser().resolve()
+        for entry in env.get(SECRET_DIRS_ENV, "").split(os.pathsep)
+        if entry.strip()
+    ]
+    if any(real.is_relative_to(directory) for directory in (config, *listed)):
+        return ""
+    return (
+        f"is outside the config directory {config} and {SECRET_DIRS_ENV}; list its directory "
+        f"in {SECRET_DIRS_ENV} to read secrets from there"
+    )

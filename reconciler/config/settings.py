@@ -1,7 +1,8 @@
 """reconciler.yaml -> :class:`reconciler.model.Settings`, then RECONCILER_* overrides (SPEC §2.4).
 
 Precedence, lowest first: defaults, reconciler.yaml, environment, CLI flags (the CLI applies the
-last with ``dataclasses.replace``).
+last with ``dataclasses.replace``). :func:`check_credential_settings` is SPEC §8: where the
+settings that carry or receive a credential may come from.
 """
 
 from __future__ import annotations
@@ -10,11 +11,22 @@ import dataclasses
 import os
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from reconciler.errors import ConfigError, Location
 from reconciler.model import SecretRef, SecretSource, Settings
+from reconciler.providers.endpoints import is_loopback_host
 
 ORO_CLIENT_SECRET_ENV = "RECONCILER_ORO_CLIENT_SECRET"
+DOTMAILER_API_URL_ENV = "RECONCILER_DOTMAILER_API_URL"
+# SPEC §8: the settings that receive a credential or are one, as (reconciler.yaml key,
+# Settings field, the variable that pins it). In CI they come only from the environment.
+CREDENTIAL_SETTINGS: tuple[tuple[str, str, str], ...] = (
+    ("oro.url", "oro_url", "RECONCILER_ORO_URL"),
+    ("oro.clientId", "oro_client_id", "RECONCILER_ORO_CLIENT_ID"),
+    ("oro.clientSecret", "oro_client_secret", ORO_CLIENT_SECRET_ENV),
+    ("dotmailer.apiUrl", "dotmailer_api_url", DOTMAILER_API_URL_ENV),
+)
 
 
 def secret_ref(value: object, location: Location | None) -> SecretRef:
@@ -92,7 +104,7 @@ ENV_OVERRIDES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "RECONCILER_ORO_URL": ("oro_url", _text),
     "RECONCILER_ORO_API_BASE": ("oro_api_base", _text),
     "RECONCILER_ORO_CLIENT_ID": ("oro_client_id", _text),
-    "RECONCILER_DOTMAILER_API_URL": ("dotmailer_api_url", _text),
+    DOTMAILER_API_URL_ENV: ("dotmailer_api_url", _text),
     "RECONCILER_PRUNE": ("prune", _boolean),
     "RECONCILER_MAX_DELETES": ("max_deletes", _integer(0, None)),
     "RECONCILER_CONCURRENCY": ("concurrency", _integer(1, 64)),
@@ -119,3 +131,46 @@ def apply_env_overrides(settings: Settings, environ: Mapping[str, str] | None = 
     if env.get(ORO_CLIENT_SECRET_ENV):
         changes["oro_client_secret"] = SecretRef(SecretSource.ENV, ORO_CLIENT_SECRET_ENV)
     return dataclasses.replace(settings, **changes) if changes else settings
+
+
+def in_ci(environ: Mapping[str, str] | None = None) -> bool:
+    """``CI`` is set to anything but an empty value, ``false`` or ``0`` (GitHub Actions,
+    GitLab and most runners set ``CI=true``)."""
+    value = (os.environ if environ is None else environ).get("CI", "").strip()
+    return bool(value) and value.casefold() not in ("false", "0")
+
+
+def check_credential_settings(
+    file_settings: Settings, environ: Mapping[str, str] | None = None
+) -> None:
+    """Refuse a config that would send credentials to an endpoint it chose itself (SPEC §8).
+
+    ``file_settings`` are reconciler.yaml's own, before any override. In CI, every setting of
+    :data:`CREDENTIAL_SETTINGS` the file names must be pinned by its variable: a pull request
+    edits the file, not the runner's environment. Outside CI the file may name its Oro, but a
+    dotmailer API URL override only on a loopback address (a local emulator). Raises
+    ConfigError (exit 3) before anything is sent.
+    """
+    env = os.environ if environ is None else environ
+    where = file_settings.location.file if file_settings.location else "reconciler.yaml"
+    if in_ci(env):
+        unpinned = [
+            f"{variable} instead of {key}"
+            for key, attribute, variable in CREDENTIAL_SETTINGS
+            if getattr(file_settings, attribute) is not None and not env.get(variable)
+        ]
+        if unpinned:
+            raise ConfigError(
+                f"{where}: CI is set, so credentials and the endpoints they go to are taken only "
+                f"from the environment: set {', '.join(unpinned)}"
+            )
+        return
+    url = file_settings.dotmailer_api_url
+    if url is not None and not env.get(DOTMAILER_API_URL_ENV):
+        host = urlsplit(url).hostname or ""
+        if not is_loopback_host(host):
+            raise ConfigError(
+                f"{where}: dotmailer.apiUrl: an API URL override in the config is honoured only "
+                f"on a loopback address (a local emulator), not on {host}; set "
+                f"{DOTMAILER_API_URL_ENV} to use another"
+            )

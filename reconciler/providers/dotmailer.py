@@ -2,31 +2,32 @@
 
 One :class:`DotmailerClient` per integration account (HTTP Basic with the API user). The first
 call is ``GET /v2/account-info`` on r1 (or on the configured override URL); its ``ApiEndpoint``
-becomes the base of every other call, once it has passed the allow-list below, so credentials are
-never sent to a host the API did not vouch for (dotdigital-api-v2.md §1, M2 ``validateEndpoint``).
+becomes the base of every other call once :mod:`reconciler.providers.endpoints` trusts it (an
+official host, or exactly the override's origin), so credentials are never sent to a host the API
+did not vouch for (dotdigital-api-v2.md §1, M2 ``validateEndpoint``).
 Retries, the rate limiter and error translation are :mod:`reconciler.providers.http`.
 """
 
 from __future__ import annotations
 
 import base64
-import ipaddress
 import random
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 
 from reconciler.errors import ConflictError, RemoteError, UntrustedEndpointError
 from reconciler.model import RemoteAddressBook, RemoteDataField
+from reconciler.providers.endpoints import normalise_endpoint, trusted_api_endpoint
 from reconciler.providers.http import (
     Caller,
     RetryPolicy,
+    error_text,
     json_message,
     safe_url,
     tls_context,
@@ -39,22 +40,16 @@ __all__ = [
     "DeleteResult",
     "DotmailerClient",
     "ImportJob",
-    "is_official_endpoint",
 ]
 
 # dotdigital-api-v2.md §1: discovery starts on r1 whatever the account's region.
 DEFAULT_API_URL = "https://r1-api.dotdigital.com"
-# dotdigital-api-v2.md §1, M2 Test.php::validateEndpoint, applied to the host name only (M2's
-# ``api(.*)`` would also let a path through): r1-api.dotdigital.com, api.dotmailer.com, ...
-_OFFICIAL_HOSTS = (
-    re.compile(r"^(r[0-9]+-)?api[a-z0-9-]*\.(dotmailer|dotdigital)\.com$"),
-    re.compile(r"^(r[0-9]+\.)?apiconnector\.com$"),
-)
 # dotdigital-api-v2.md §2: address books page by select <= 1000.
 PAGE_SIZE = 1000
 # dotdigital-api-v2.md §4: codes that mean "already exists" on a create.
 _DUPLICATE_CODES = ("ERROR_NON_UNIQUE_DATAFIELD", "ERROR_ADDRESSBOOK_DUPLICATE")
 _FLAT_LIMIT_CODE = "ERROR_APIUSAGE_EXCEEDED"
+_DELETE_ACCEPT = "application/octet-stream, application/json"
 
 
 @dataclass(frozen=True)
@@ -100,41 +95,6 @@ def _is_flat_limited(response: httpx.Response) -> bool:
     return response.status_code == 400 and _error_code(json_message(response)) == _FLAT_LIMIT_CODE
 
 
-def is_official_endpoint(url: str) -> bool:
-    """True for an https URL on an official API host, with no userinfo, port or path."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    return (
-        parts.scheme == "https"
-        and "@" not in parts.netloc
-        and parts.port in (None, 443)
-        and parts.path in ("", "/")
-        and not parts.query
-        and any(pattern.match(host) for pattern in _OFFICIAL_HOSTS)
-    )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    default = {"http": 80, "https": 443}.get(parts.scheme)
-    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
-
-
-def _normalise_endpoint(url: str) -> str:
-    """``https://r1-api.dotdigital.com/`` -> ``https://r1-api.dotdigital.com`` (ORO appends /v2)."""
-    base = url.strip().rstrip("/")
-    return base[: -len("/v2")] if base.endswith("/v2") else base
-
-
 class DotmailerClient:
     """The v2 API for one account. Thread-safe; close it when done."""
 
@@ -153,7 +113,7 @@ class DotmailerClient:
         rand: random.Random | None = None,
     ) -> None:
         self.username = username
-        self._override = _normalise_endpoint(api_url) if api_url else None
+        self._override = normalise_endpoint(api_url) if api_url else None
         self._start = self._override or DEFAULT_API_URL
         self._endpoint: str | None = None
         self._discover_lock = threading.Lock()
@@ -211,14 +171,20 @@ class DotmailerClient:
             raise RemoteError(
                 "dotmailer: account-info names no ApiEndpoint", method="GET", url=safe_url(url)
             )
-        if not self._trusted(raw_endpoint):
+        if not trusted_api_endpoint(raw_endpoint, self._override):
+            which = (
+                "neither an official Dotdigital API host nor the origin of the API URL override "
+                f"{safe_url(self._override)}"
+                if self._override
+                else "not an official Dotdigital API host"
+            )
             raise UntrustedEndpointError(
                 f"dotmailer: account-info named ApiEndpoint {safe_url(raw_endpoint)}, which is "
-                "not an official Dotdigital API host; credentials are not sent there",
+                f"{which}; credentials are not sent there",
                 method="GET",
                 url=safe_url(url),
             )
-        endpoint = _normalise_endpoint(raw_endpoint)
+        endpoint = normalise_endpoint(raw_endpoint)
         with self._discover_lock:
             self._endpoint = endpoint
         account_id = payload.get("id") if isinstance(payload, dict) else None
@@ -226,18 +192,6 @@ class DotmailerClient:
             id=int(account_id) if isinstance(account_id, int) else 0,
             api_endpoint=endpoint,
             properties=pairs,
-        )
-
-    def _trusted(self, endpoint: str) -> bool:
-        if is_official_endpoint(endpoint):
-            return True
-        if self._override is None:
-            return False
-        parts = urlsplit(endpoint)
-        if parts.scheme not in ("http", "https") or "@" in parts.netloc:
-            return False
-        return _origin(endpoint) == _origin(self._override) or _is_loopback(
-            (parts.hostname or "").lower()
         )
 
     def _url(self, path: str) -> str:
@@ -270,7 +224,9 @@ class DotmailerClient:
         if response.content:  # DF echoes the field; SW declares no body
             payload = _json(response, "POST", url)
             if isinstance(payload, dict) and "name" in payload:
-                return _data_field(payload)
+                field = _data_field(payload)
+                _same_object(response, "data field", name, field.name, "")
+                return field
         return RemoteDataField(name=name.upper(), type=type, visibility=visibility, default=default)
 
     def delete_data_field(self, name: str) -> DeleteResult:
@@ -279,10 +235,8 @@ class DotmailerClient:
         response = self._caller.request("DELETE", url, idempotent=True, allow=(409,))
         payload = _json(response, "DELETE", url) if response.content else {}
         if response.status_code == 409:  # SW: ProblemDetails
-            detail = (
-                payload.get("detail") or payload.get("title") if isinstance(payload, dict) else None
-            )
-            return DeleteResult(False, (str(detail),) if detail else ())
+            detail = error_text(payload)
+            return DeleteResult(False, (detail,) if detail else ())
         if not isinstance(payload, dict):
             return DeleteResult(True)
         return DeleteResult(
@@ -314,7 +268,9 @@ class DotmailerClient:
         url = self._url("/address-books")
         body = {"name": name, "visibility": visibility}
         response = self._caller.request("POST", url, idempotent=False, json=body)
-        return _address_book(_json(response, "POST", url))
+        book = _address_book(_json(response, "POST", url))
+        _same_object(response, "address book", name, book.name, f" (id {book.id})")
+        return book
 
     def update_address_book(self, id: int, name: str, visibility: str) -> RemoteAddressBook:
         """``PUT /v2/address-books/{id}``: rename and/or change visibility."""
@@ -324,9 +280,15 @@ class DotmailerClient:
         return _address_book(_json(response, "PUT", url))
 
     def delete_address_book(self, id: int) -> None:
-        """``DELETE /v2/address-books/{id}`` (200 or 204); an unknown id raises NotFoundError."""
+        """``DELETE /v2/address-books/{id}``; an unknown id raises NotFoundError.
+
+        The official v2 Swagger answers 200 with an empty ``application/octet-stream`` body,
+        the Lists / Address books spec 204 (dotdigital-v2-api-swagger.json and
+        Dotdigital-dotdigital-lists-address-books-2.0.0-resolved.yaml): both are success, and
+        the Accept names both media types, so a server that negotiates strictly answers
+        rather than 406; errors still come as JSON."""
         url = self._url(f"/address-books/{int(id)}")
-        self._caller.request("DELETE", url, idempotent=True)
+        self._caller.request("DELETE", url, idempotent=True, headers={"Accept": _DELETE_ACCEPT})
 
     # -- contact import -------------------------------------------------------------------------
 
@@ -359,6 +321,24 @@ def _json(response: httpx.Response, method: str, url: str) -> Any:
             url=safe_url(url),
             status=response.status_code,
         ) from None
+
+
+def _same_object(
+    response: httpx.Response, kind: str, asked: str, answered: str, extra: str
+) -> None:
+    """A create must answer with the object it made: a server that names another one (a
+    spec-generated mock answers every create with ``"name": "string"``) is not believed, so
+    nothing is recorded under an id that belongs to something else. Names compare
+    case-insensitively, as the API keeps them unique (dotdigital-api-v2.md §3 name rules; a
+    data field's name comes back upper-cased)."""
+    if answered.casefold() != asked.casefold():
+        raise RemoteError(
+            f'dotmailer: the create answered with {kind} "{answered}"{extra}, not the '
+            f'"{asked}" it was asked to make',
+            method=response.request.method,
+            url=safe_url(response.request.url),
+            status=response.status_code,
+        )
 
 
 def _list(payload: Any, method: str, url: str) -> list[Mapping[str, Any]]:

@@ -11,7 +11,7 @@ limiter is :mod:`reconciler.providers.limits`)::
         limiter=limiter,
         policy=policy,
         sleep=time.sleep, clock=time.time, rand=random.Random(),
-        message_of=json_message,                # how to read the API's own error text
+        message_of=json_message,                # the error text: {message} or Problem Details
         is_rate_limited=lambda response: False, # e.g. dotmailer's flat 400 ERROR_APIUSAGE_EXCEEDED
         classify=lambda response, text: None,   # map an answer to a RemoteError subclass, or None
     )
@@ -61,6 +61,7 @@ from reconciler.providers.limits import Clock, RateLimiter, Sleep
 __all__ = [
     "Caller",
     "RetryPolicy",
+    "error_text",
     "json_message",
     "safe_url",
     "tls_context",
@@ -106,15 +107,27 @@ def safe_url(url: httpx.URL | str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
+def error_text(payload: Any) -> str:
+    """The API's own words in a decoded error body, whichever of the two envelopes it uses:
+    ``{"message": "... ERROR_CODE"}`` (dotdigital-api-v2.md §3; GitHub's too) or Problem Details
+    (RFC 9457, ``application/problem+json``; ``components.schemas.ProblemDetails`` in
+    dotdigital-v2-api-swagger.json): its ``detail``, else its ``title``."""
+    if not isinstance(payload, dict):
+        return ""
+    for key in ("message", "detail", "title"):
+        value = payload.get(key)
+        if isinstance(value, str) and value.strip():
+            return value
+    return ""
+
+
 def json_message(response: httpx.Response) -> str:
-    """dotmailer's error envelope: ``{"message": "... ERROR_CODE"}`` (dotdigital-api-v2.md §3)."""
+    """The error text of a JSON answer (:func:`error_text`), or the start of a non-JSON one."""
     try:
         payload: Any = json.loads(response.content.decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
         return response.text.strip()[:200]
-    if isinstance(payload, dict) and isinstance(payload.get("message"), str):
-        return str(payload["message"])
-    return ""
+    return error_text(payload)
 
 
 class Caller:

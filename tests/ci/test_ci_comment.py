@@ -176,10 +176,44 @@ def test_literal_secrets_and_the_state_url_password_are_found(tmp_path: Path) ->
 
 def test_scrub_replaces_every_form_longest_first() -> None:
     # JSON-quoted (text, JSON) and HTML character references (Markdown) forms are scrubbed too.
-    text = 'a "pass\\"word" b pass<word-long c pass&#60;word d passpass'
+    text = 'a "pass\\"word" b pass<word-long c pass&#60;word d pass, e pass_1 f passpass'
     result = scrub(text, ['pass"word', "pass<word", "pass<word-long", "", "pass"])
-    assert result.text == 'a "(sensitive)" b (sensitive) c (sensitive) d (sensitive)(sensitive)'
+    assert result.text == (
+        'a "(sensitive)" b (sensitive) c (sensitive) d (sensitive), e (sensitive)_1 f passpass'
+    )
     assert result.replaced == 5
+
+
+def test_scrub_masks_whole_values_never_a_part_of_a_word() -> None:
+    # Issue 11: a short secret value made "exists" into "e(sensitive)ists".
+    text = "Field already exists. xist=xist; 'xist' (xist) xist2 Xist exist\nxist"
+    result = scrub(text, ["xist"])
+    assert result.text == (
+        "Field already exists. (sensitive)=(sensitive); '(sensitive)' ((sensitive)) xist2 Xist "
+        "exist\n(sensitive)"
+    )
+    assert result.replaced == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "scrubbed"),
+    [
+        ("https://user:s3cret-Value@db.example/x", "https://user:(sensitive)@db.example/x"),
+        ('{"password": "s3cret-Value"}', '{"password": "(sensitive)"}'),
+        ("s3cret-Value", "(sensitive)"),
+        ("F_s3cret-Value", "F_(sensitive)"),
+        ("s3cret-Values", "s3cret-Values"),
+        ("as3cret-Value", "as3cret-Value"),
+        ("é s3cret-Valueé", "é s3cret-Valueé"),
+    ],
+)
+def test_a_secret_is_a_token_when_no_letter_or_digit_touches_it(text: str, scrubbed: str) -> None:
+    assert scrub(text, ["s3cret-Value"]).text == scrubbed
+
+
+def test_a_secret_that_begins_or_ends_with_a_symbol_is_masked_wherever_it_stands() -> None:
+    # Only a letter or digit at the value's own edge asks for a boundary there.
+    assert scrub("x<pw>y and ab!c", ["<pw>", "!c"]).text == "x(sensitive)y and ab(sensitive)"
 
 
 def leaky_plan() -> object:

@@ -1,10 +1,12 @@
-"""docs/configuration.md stays in step with the rule registry and the entity aliases."""
+"""docs/configuration.md stays in step with the rule registry, the entity aliases and the
+settings pinned in CI."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from reconciler.config import ENTITY_ALIASES, RULES
+from reconciler.config.settings import CREDENTIAL_SETTINGS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 
@@ -33,3 +35,10 @@ def test_every_rule_is_documented_with_its_severity() -> None:
 def test_alias_table_matches_the_code() -> None:
     rows = _section_rows("### Entity aliases")
     assert {alias: cells[0] for alias, cells in rows.items()} == ENTITY_ALIASES
+
+
+def test_the_pinned_credential_settings_are_the_codes() -> None:
+    rows = _section_rows("### Where credentials may be sent")
+    assert {key: cells[0] for key, cells in rows.items()} == {
+        key: variable for key, _, variable in CREDENTIAL_SETTINGS
+    }

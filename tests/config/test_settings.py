@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.config import load_settings
-from reconciler.config.settings import apply_env_overrides
+from reconciler.config.settings import apply_env_overrides, check_credential_settings, in_ci
 from reconciler.errors import ConfigError
 from reconciler.model import SecretRef, SecretSource, Settings
 
@@ -120,3 +120,80 @@ def test_an_invalid_reconciler_yaml_raises_with_its_diagnostics(
         "reconciler.yaml:2:9: error: prune.enable: "
         'unknown field "enable" (did you mean "enabled"?)',
     ]
+
+
+# -- SPEC §8: where the settings that carry or receive credentials may come from ----------
+
+
+@pytest.mark.parametrize(
+    ("value", "ci"),
+    [("true", True), ("1", True), ("yes", True), ("TRUE", True), ("", False), ("false", False),
+     ("FALSE", False), ("0", False), (" ", False)],
+)  # fmt: skip
+def test_ci_is_any_value_but_empty_false_or_0(value: str, ci: bool) -> None:
+    assert in_ci({"CI": value}) is ci
+    assert in_ci({}) is False
+
+
+def _file_settings(tmp_path: Path, text: str) -> Settings:
+    (tmp_path / "reconciler.yaml").write_text(text, encoding="utf-8")
+    return load_settings(tmp_path, environ={})
+
+
+def _refusal(settings: Settings, environ: dict[str, str]) -> str:
+    with pytest.raises(ConfigError) as caught:
+        check_credential_settings(settings, environ)
+    assert caught.value.exit_code == 3
+    return str(caught.value)
+
+
+def test_in_ci_every_credential_setting_of_the_file_must_be_pinned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = _file_settings(tmp_path, SETTINGS)
+    assert _refusal(settings, {"CI": "true"}) == (
+        "reconciler.yaml: CI is set, so credentials and the endpoints they go to are taken only "
+        "from the environment: set RECONCILER_ORO_URL instead of oro.url, "
+        "RECONCILER_ORO_CLIENT_ID instead of oro.clientId, RECONCILER_ORO_CLIENT_SECRET instead "
+        "of oro.clientSecret, RECONCILER_DOTMAILER_API_URL instead of dotmailer.apiUrl"
+    )
+    pinned = {
+        "CI": "true",
+        "RECONCILER_ORO_URL": "https://oro.test",
+        "RECONCILER_ORO_CLIENT_ID": "ci",
+        "RECONCILER_ORO_CLIENT_SECRET": "s3cret-value",
+    }
+    assert _refusal(settings, pinned) == (
+        "reconciler.yaml: CI is set, so credentials and the endpoints they go to are taken only "
+        "from the environment: set RECONCILER_DOTMAILER_API_URL instead of dotmailer.apiUrl"
+    )
+    # Loopback is no exception in CI: a listener on the runner is as foreign as any host.
+    check_credential_settings(settings, {**pinned, "RECONCILER_DOTMAILER_API_URL": "http://x/"})
+
+
+def test_in_ci_a_file_without_credential_settings_passes(tmp_path: Path) -> None:
+    settings = _file_settings(tmp_path, "apiVersion: reconciler/v1\nprune: {enabled: true}\n")
+    check_credential_settings(settings, {"CI": "true"})
+
+
+def test_outside_ci_the_file_may_name_its_oro_and_a_loopback_dotmailer_override(
+    tmp_path: Path,
+) -> None:
+    for host in ("127.0.0.1:8080", "localhost", "[::1]:9"):
+        text = SETTINGS.replace("http://127.0.0.1:8080", f"http://{host}")
+        check_credential_settings(_file_settings(tmp_path, text), {"CI": "false"})
+
+
+def test_outside_ci_another_dotmailer_override_must_come_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = SETTINGS.replace("http://127.0.0.1:8080", "https://dm.attacker.example/")
+    settings = _file_settings(tmp_path, text)
+    assert _refusal(settings, {}) == (
+        "reconciler.yaml: dotmailer.apiUrl: an API URL override in the config is honoured only "
+        "on a loopback address (a local emulator), not on dm.attacker.example; set "
+        "RECONCILER_DOTMAILER_API_URL to use another"
+    )
+    check_credential_settings(settings, {"RECONCILER_DOTMAILER_API_URL": "https://dm.test/"})

@@ -14,6 +14,7 @@ from reconciler.errors import (
     ConflictError,
     NotFoundError,
     OutcomeUnknownError,
+    RemoteError,
     UntrustedEndpointError,
 )
 from reconciler.model import RemoteAddressBook, RemoteDataField
@@ -22,8 +23,8 @@ from reconciler.providers.dotmailer import (
     DeleteResult,
     DotmailerClient,
     ImportJob,
-    is_official_endpoint,
 )
+from reconciler.providers.endpoints import is_official_endpoint
 from reconciler.providers.limits import LimiterStats
 from reconciler.sandbox.core import Faults, Request, Response, SandboxServer
 from reconciler.sandbox.dotmailer import DotmailerApp
@@ -89,13 +90,17 @@ class Recording(httpx.BaseTransport):
 
 
 class Mount:
+    """The emulator, unless a test makes a route answer as another server would."""
+
     prefixes = DotmailerApp.prefixes
 
     def __init__(self) -> None:
         self.app = DotmailerApp()
+        self.answers: dict[tuple[str, str], Response] = {}
 
     def handle(self, request: Request) -> Response:
-        return self.app.handle(request)
+        answer = self.answers.get((request.method, request.path))
+        return answer if answer is not None else self.app.handle(request)
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +114,7 @@ def mounted() -> Iterator[tuple[Mount, SandboxServer]]:
 @dataclass
 class Env:
     app: DotmailerApp
+    answers: dict[tuple[str, str], Response]
     server: SandboxServer
     clock: FakeClock
     transport: Recording
@@ -141,8 +147,9 @@ def env(mounted: tuple[Mount, SandboxServer]) -> Iterator[Env]:
     mount, server = mounted
     clock = FakeClock()
     mount.app = DotmailerApp(SEED, clock=clock.time)
+    mount.answers = {}
     server.set_faults(Faults())
-    env = Env(mount.app, server, clock, Recording())
+    env = Env(mount.app, mount.answers, server, clock, Recording())
     yield env
     for client in env.clients:
         client.close()
@@ -268,10 +275,31 @@ def test_untrusted_endpoint_is_refused_and_gets_nothing(env: Env) -> None:
         client.list_data_fields()
     assert str(info.value) == (
         "dotmailer: account-info named ApiEndpoint https://r1-api.dotdigital.com.evil.example/, "
-        "which is not an official Dotdigital API host; credentials are not sent there: "
-        f"GET {env.url}/v2/account-info"
+        "which is neither an official Dotdigital API host nor the origin of the API URL "
+        f"override {env.url}; credentials are not sent there: GET {env.url}/v2/account-info"
     )
     assert env.paths() == ["GET /v2/account-info"]
+
+
+def test_with_an_override_another_loopback_listener_is_not_trusted(env: Env) -> None:
+    # A second server on 127.0.0.1 (another port) is as foreign as any host: only the
+    # override's own origin is followed.
+    other_app = DotmailerApp(SEED)
+    other = SandboxServer([other_app]).start()
+    try:
+        env.app.account(EMEA[0]).settings.apiEndpoint = f"{other.url}/"
+        with pytest.raises(UntrustedEndpointError) as info:
+            env.client(EMEA).list_data_fields()
+        assert str(info.value) == (
+            f"dotmailer: account-info named ApiEndpoint {other.url}/, which is neither an "
+            "official Dotdigital API host nor the origin of the API URL override "
+            f"{env.url}; credentials are not sent there: GET {env.url}/v2/account-info"
+        )
+        assert [str(r.url) for r in env.transport.sent] == [f"{env.url}/v2/account-info"]
+        assert other_app.total_requests(EMEA[0]) == 0
+        assert other_app.unauthorized == 0
+    finally:
+        other.stop()
 
 
 def test_without_override_only_official_hosts_are_used(env: Env) -> None:
@@ -359,3 +387,81 @@ def test_contact_import(env: Env) -> None:
     assert client.import_status(job.id) == ImportJob(job.id, "NotFinished")
     assert client.import_status(job.id) == ImportJob(job.id, "Finished")
     assert next(b for b in client.list_address_books() if b.id == book.id).contacts == 1
+
+
+# -- what a create or delete answers (issue 11 item 5) ---------------------------------------
+
+
+def test_a_create_answered_with_another_book_fails(env: Env) -> None:
+    # A server generated from the spec answers every create with its example object.
+    env.answers[("POST", "/v2/address-books")] = Response.json(
+        201, {"id": 1, "name": "string", "visibility": "Private", "contacts": 0}
+    )
+    with pytest.raises(RemoteError) as info:
+        env.client(OPEN).create_address_book("Newsletter EMEA", "Private")
+    assert type(info.value) is RemoteError
+    assert str(info.value) == (
+        'dotmailer: the create answered with address book "string" (id 1), not the '
+        f'"Newsletter EMEA" it was asked to make: POST {env.url}/v2/address-books: HTTP 201'
+    )
+
+
+def test_a_create_answered_with_another_data_field_fails(env: Env) -> None:
+    env.answers[("POST", "/v2/data-fields")] = Response.json(
+        201, {"name": "STRING", "type": "String", "visibility": "Private", "defaultValue": None}
+    )
+    with pytest.raises(RemoteError) as info:
+        env.client(OPEN).create_data_field("TIER", "String", "Private", None)
+    assert str(info.value) == (
+        'dotmailer: the create answered with data field "STRING", not the "TIER" it was asked '
+        f"to make: POST {env.url}/v2/data-fields: HTTP 201"
+    )
+
+
+def test_a_create_answer_naming_the_object_in_another_case_is_the_same_object(env: Env) -> None:
+    # dotmailer keeps names unique case-insensitively and returns field names upper-cased.
+    client = env.client(OPEN)
+    assert client.create_data_field("tier", "String", "Public", None).name == "TIER"
+    env.answers[("POST", "/v2/address-books")] = Response.json(
+        201, {"id": 9, "name": "NEWSLETTER", "visibility": "Private", "contacts": 0}
+    )
+    assert client.create_address_book("Newsletter", "Private") == RemoteAddressBook(
+        9, "NEWSLETTER", "Private", 0
+    )
+
+
+def test_a_problem_details_duplicate_is_a_conflict(env: Env) -> None:
+    # RFC 9457 Problem Details (SW components.schemas.ProblemDetails) read like {message}, so
+    # "already exists" is recognised and apply re-reads the list.
+    env.answers[("POST", "/v2/address-books")] = Response.json(
+        400,
+        {
+            "type": "https://tools.ietf.org/html/rfc7231#section-6.5.1",
+            "title": "Bad Request",
+            "status": 400,
+            "detail": "That name is in use already, please choose another. "
+            "ERROR_ADDRESSBOOK_DUPLICATE",
+        },
+        content_type="application/problem+json; charset=utf-8",
+    )
+    with pytest.raises(ConflictError) as info:
+        env.client(OPEN).create_address_book("Newsletter", "Private")
+    assert str(info.value) == (
+        f"dotmailer: request failed: POST {env.url}/v2/address-books: HTTP 400: "
+        "That name is in use already, please choose another. ERROR_ADDRESSBOOK_DUPLICATE"
+    )
+
+
+@pytest.mark.parametrize("status", [200, 204])
+def test_an_address_book_delete_accepts_200_and_204(env: Env, status: int) -> None:
+    # dotdigital-v2-api-swagger.json: 200 application/octet-stream (the emulator's default);
+    # the Lists / Address books spec: 204. The emulator negotiates the Accept strictly.
+    env.app.account(OPEN[0]).settings.addressBookDeleteStatus = status
+    client = env.client(OPEN)
+    book = client.create_address_book("Old", "Private")
+    client.delete_address_book(book.id)
+    assert [b.name for b in client.list_address_books()] == ["All Contacts", "Test"]
+    delete = next(r for r in env.transport.sent if r.method == "DELETE")
+    assert delete.headers["Accept"] == "application/octet-stream, application/json"
+    with pytest.raises(NotFoundError):
+        client.delete_address_book(book.id)

@@ -11,6 +11,7 @@ import pytest
 
 from reconciler.errors import (
     AuthenticationError,
+    ConflictError,
     NotFoundError,
     OutcomeUnknownError,
     RateLimitError,
@@ -166,6 +167,43 @@ def test_client_errors_are_never_retried(
     assert (info.value.status, info.value.method) == (code, "GET")
     assert app.seen == [("GET", "/v2/account-info")]
     assert clock.slept == []
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "text"),
+    [
+        ({"message": "Field already exists. ERROR_NON_UNIQUE_DATAFIELD"}, "application/json",
+         "Field already exists. ERROR_NON_UNIQUE_DATAFIELD"),
+        # RFC 9457 Problem Details (SW components.schemas.ProblemDetails): detail, else title.
+        ({"type": "about:blank", "title": "Bad Request", "status": 400,
+          "detail": "Field already exists. ERROR_NON_UNIQUE_DATAFIELD"},
+         "application/problem+json", "Field already exists. ERROR_NON_UNIQUE_DATAFIELD"),
+        ({"title": "Bad Request", "status": 400}, "application/problem+json", "Bad Request"),
+        ({"title": "Bad Request", "detail": ""}, "application/json", "Bad Request"),
+        ({"status": 400}, "application/problem+json", ""),
+        (["not", "an", "object"], "application/json", ""),
+    ],
+)  # fmt: skip
+def test_problem_details_are_read_like_message_errors(
+    make_caller: Callable[..., tuple[Caller, Scripted, SandboxServer]],
+    body: object,
+    content_type: str,
+    text: str,
+) -> None:
+    caller, _, server = make_caller(
+        [lambda: Response.json(400, body, content_type=content_type)],
+        classify=lambda response, text: (
+            ConflictError if text.endswith("ERROR_NON_UNIQUE_DATAFIELD") else None
+        ),
+    )
+    with pytest.raises(RemoteError) as info:
+        caller.request("POST", "/v2/data-fields", idempotent=False, json={})
+    assert info.value.api_message == text
+    assert type(info.value) is (ConflictError if text.endswith("DATAFIELD") else RemoteError)
+    tail = f": {text}" if text else ""
+    assert str(info.value) == (
+        f"dotmailer: request failed: POST {server.url}/v2/data-fields: HTTP 400{tail}"
+    )
 
 
 def test_allowed_status_is_returned(

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 
 from reconciler.errors import (
@@ -29,6 +30,7 @@ from reconciler.model import (
 )
 from reconciler.providers.http import RetryPolicy
 from reconciler.providers.oro import OroClient
+from reconciler.providers.oro.session import jsonapi_message
 from reconciler.sandbox.core import Request, Response, SandboxServer
 from reconciler.sandbox.oro import OroApp
 
@@ -464,3 +466,22 @@ def test_seeded_integration_reads_back(server: SandboxServer) -> None:
                                                  entity_fields=("score",),
                                                  two_way_sync=False),))
         ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("body", "text"),
+    [
+        ({"errors": [{"title": "not blank constraint", "detail": "This value should not be "
+          "blank.", "source": {"pointer": "/data/attributes/name"}}]},
+         "not blank constraint: This value should not be blank. (/data/attributes/name)"),
+        ({"error": "invalid_client", "message": "Client authentication failed"},
+         "Client authentication failed"),
+        # Problem Details (RFC 9457) as symfony/serializer Normalizer/ProblemNormalizer.php
+        # writes them for an error outside the JSON:API layer: read like {message}.
+        ({"type": "https://tools.ietf.org/html/rfc2616#section-10", "title": "An error occurred",
+          "status": 500, "detail": "Internal Server Error"}, "Internal Server Error"),
+        ({"title": "Method Not Allowed", "status": 405}, "Method Not Allowed"),
+    ],
+)  # fmt: skip
+def test_error_text_reads_jsonapi_oauth_and_problem_details(body: object, text: str) -> None:
+    assert jsonapi_message(httpx.Response(400, json=body)) == text

@@ -346,7 +346,12 @@ def test_create_get_update_delete_address_book(env: Env) -> None:
     same_name = env.call("PUT", "/v2/address-books/4", json={"name": "vip LIST"})
     assert same_name.json() == book(4, "vip LIST", "Public")
     deleted = env.call("DELETE", "/v2/address-books/4")
-    assert (deleted.status_code, deleted.content) == (204, b"")
+    # dotdigital-v2-api-swagger.json: 200 with an empty application/octet-stream body.
+    assert (deleted.status_code, deleted.headers["content-type"], deleted.content) == (
+        200,
+        "application/octet-stream",
+        b"",
+    )
     missing = env.call("GET", "/v2/address-books/4")
     assert (missing.status_code, missing.json()) == (
         404,
@@ -357,14 +362,47 @@ def test_create_get_update_delete_address_book(env: Env) -> None:
 
 
 def test_success_codes_are_settings(env: Env) -> None:
+    # The Lists / Address books spec (AB) says 200 for a create and 204 for a delete.
     settings = env.app.account(EMEA[0]).settings
-    settings.addressBookCreateStatus, settings.addressBookDeleteStatus = 200, 200
+    settings.addressBookCreateStatus, settings.addressBookDeleteStatus = 200, 204
     assert env.call("POST", "/v2/address-books", json={"name": "VIP"}).status_code == 200
     deleted = env.call("DELETE", "/v2/address-books/4")
-    assert (deleted.status_code, deleted.headers["content-type"]) == (
-        200,
-        "application/octet-stream",
-    )
+    assert (deleted.status_code, deleted.content) == (204, b"")
+
+
+@pytest.mark.parametrize(
+    ("accept", "status"),
+    [
+        (None, 200),
+        ("*/*", 200),
+        ("application/*", 200),
+        ("application/octet-stream", 200),
+        ("application/json, application/octet-stream", 200),
+        ("application/json;q=1, application/octet-stream;q=0.1", 200),
+        ("application/json", 406),
+        ("text/*", 406),
+        ("application/json, application/octet-stream;q=0", 406),
+    ],
+)
+def test_a_delete_of_an_address_book_negotiates_its_octet_stream_strictly(
+    env: Env, accept: str | None, status: int
+) -> None:
+    # dotdigital-v2-api-swagger.json declares only application/octet-stream for the 200; a
+    # strict server refuses an Accept that excludes it (RFC 9110 §15.5.7), before deleting.
+    headers = {"Accept": accept} if accept is not None else {}
+    if accept is None:
+        env.client.headers.pop("Accept")  # httpx sends */* by default
+    deleted = env.call("DELETE", "/v2/address-books/3", headers=headers)
+    assert (deleted.status_code, deleted.content) == (status, b"")
+    remaining = env.call("GET", "/v2/address-books/3").status_code
+    assert remaining == (404 if status == 200 else 200)
+
+
+def test_json_answers_refuse_an_accept_without_json(env: Env) -> None:
+    refused = env.call("GET", "/v2/address-books", headers={"Accept": "text/html"})
+    assert (refused.status_code, refused.content) == (406, b"")
+    listed = env.call("GET", "/v2/address-books", headers={"Accept": "application/json"})
+    assert listed.status_code == 200
 
 
 @pytest.mark.parametrize(

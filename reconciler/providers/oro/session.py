@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 
 from reconciler.errors import RemoteError, UnsupportedServerError
-from reconciler.providers.http import Caller, RetryPolicy, safe_url, tls_context
+from reconciler.providers.http import Caller, RetryPolicy, error_text, safe_url, tls_context
 from reconciler.providers.oro.documents import Resource
 
 __all__ = ["ENABLE_HINT", "JSONAPI", "OroSession", "document", "jsonapi_message", "unsupported"]
@@ -42,7 +42,8 @@ ENABLE_HINT = (
 
 
 def jsonapi_message(response: httpx.Response) -> str:
-    """The server's own words: JSON:API ``errors[]`` or the OAuth2 ``message`` (§2, §5)."""
+    """The server's own words: JSON:API ``errors[]`` (§5), else the OAuth2 ``message`` (§2) or
+    Problem Details (:func:`reconciler.providers.http.error_text`)."""
     try:
         payload: Any = json.loads(response.content.decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
@@ -57,9 +58,7 @@ def jsonapi_message(response: httpx.Response) -> str:
             where = source.get("pointer") or source.get("parameter")
             parts.append(f"{text} ({where})" if where else text)
         return "; ".join(parts)
-    if isinstance(payload, dict) and isinstance(payload.get("message"), str):
-        return str(payload["message"])
-    return ""
+    return error_text(payload)
 
 
 def _classify(response: httpx.Response, text: str) -> type[RemoteError] | None:

@@ -18,7 +18,7 @@ Seed (the ``dotmailer`` key of the sandbox seed file)::
         dataFields: [{name: LOYALTY, type: String, visibility: Private, defaultValue: null,
                       inUse: true}]          # inUse / dependencies block a delete
         addressBooks: [{name: Newsletter, visibility: Private}]
-        settings: {addressBookCreateStatus: 201, addressBookDeleteStatus: 204, ...}
+        settings: {addressBookCreateStatus: 201, addressBookDeleteStatus: 200, ...}
 
 The open points of §7 are per-account settings (see :class:`AccountSettings`).
 

@@ -27,7 +27,9 @@ class AccountSettings:
     """Per-account answers to the open points of dotdigital-api-v2.md §7."""
 
     addressBookCreateStatus: int = 201  # seed keys are camelCase; SW 201, AB 200
-    addressBookDeleteStatus: int = 204  # AB 204, SW 200
+    # dotdigital-v2-api-swagger.json: DELETE /v2/address-books/{id} is 200 with an empty
+    # application/octet-stream body; 204 is the Lists / Address books spec's (AB).
+    addressBookDeleteStatus: int = 200
     builtinFieldDeleteStatus: int = 404  # unverified, ORO says 404
     dependenciesAs409: bool = False  # SW allows 409 ProblemDetails
     importPolls: int = 1  # polls answered NotFinished before the final status

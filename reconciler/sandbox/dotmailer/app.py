@@ -27,7 +27,7 @@ from reconciler.sandbox.dotmailer.messages import (
     MSG_UNAUTHORIZED,
     error,
 )
-from reconciler.sandbox.dotmailer.routes import find_route, no_route
+from reconciler.sandbox.dotmailer.routes import accepts, find_route, no_route
 from reconciler.sandbox.dotmailer.seed import account_from_seed
 
 _PATH = re.compile(r"^(?:/(r\d+))?(/v2/.*)$")
@@ -122,6 +122,8 @@ class DotmailerApp:
             and not (route.exempt_on_r1 and region == "r1")
         ):
             response = error(403, MSG_ACCESS_DENIED)  # dotdigital-api-v2.md §1: wrong region
+        elif not accepts(request.headers.get("Accept"), route.produces):
+            response = Response.empty(406)  # before the handler: nothing changes
         else:
             response = route.handler(Call(request, account, params, region, self._clock))
             if route.mutates and response.status < 400:

@@ -34,6 +34,7 @@ def delete_field(call: Call) -> Response:
     dependencies = account.dependencies.get(name)
     if dependencies:
         if account.settings.dependenciesAs409:
+            # dotdigital-v2-api-swagger.json: 409 with a ProblemDetails body as application/json.
             return Response.json(
                 409,
                 {
@@ -42,7 +43,6 @@ def delete_field(call: Call) -> Response:
                     "status": 409,
                     "detail": f"{name} has {len(dependencies)} dependencies.",
                 },
-                content_type="application/problem+json; charset=utf-8",
             )
         return Response.json(200, {"dependencies": dependencies, "result": False})
     del account.data_fields[name]

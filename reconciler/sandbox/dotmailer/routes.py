@@ -1,7 +1,11 @@
 """The v2 routes the emulator answers: method, path template, the handler itself, and flags.
 
 Each route holds its handler function, not its name, so a typo fails at import and under mypy,
-and dispatch calls ``route.handler`` directly.
+and dispatch calls ``route.handler`` directly. ``produces`` is the media type of the route's
+success answer, the one the official v2 Swagger (dotdigital-v2-api-swagger.json) declares
+(tests/sandbox/test_dotmailer_conformance.py checks it); the app negotiates it strictly,
+answering 406 to an ``Accept`` that excludes it (RFC 9110 §12.5.1, §15.5.7), as a strict
+server does.
 """
 
 from __future__ import annotations
@@ -43,6 +47,11 @@ class Route:
     handler: Handler
     mutates: bool  # a success bumps the app's revision (worth persisting)
     exempt_on_r1: bool  # answered on the r1 host whatever the account's region
+    produces: str | None  # the success answer's media type (SW); None: no body
+
+
+JSON = "application/json"
+OCTETS = "application/octet-stream"
 
 
 def route(
@@ -52,9 +61,34 @@ def route(
     *,
     mutates: bool = False,
     exempt_on_r1: bool = False,
+    produces: str | None = JSON,
 ) -> Route:
     regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
-    return Route(method, template, re.compile(f"^{regex}$"), handler, mutates, exempt_on_r1)
+    pattern = re.compile(f"^{regex}$")
+    return Route(method, template, pattern, handler, mutates, exempt_on_r1, produces)
+
+
+def accepts(header: str | None, media_type: str | None) -> bool:
+    """Does an ``Accept`` header admit ``media_type``? No header, or no body, admits all;
+    ``*/*`` and ``type/*`` ranges match, and ``q=0`` excludes (RFC 9110 §12.5.1)."""
+    if not header or not header.strip() or media_type is None:
+        return True
+    kind = media_type.split("/", 1)[0]
+    for item in header.split(","):
+        media_range, *params = (part.strip().lower() for part in item.split(";"))
+        if media_range in ("*/*", f"{kind}/*", media_type) and not any(
+            _is_zero_weight(param) for param in params
+        ):
+            return True
+    return False
+
+
+def _is_zero_weight(param: str) -> bool:
+    name, _, value = param.partition("=")
+    try:
+        return name.strip() == "q" and float(value) == 0
+    except ValueError:
+        return False
 
 
 # Order matters: fixed segments before parameters.
@@ -72,7 +106,8 @@ ROUTES: tuple[Route, ...] = (
     route("POST", "/v2/address-books", create_book, mutates=True),
     route("GET", "/v2/address-books/{id}", get_book),
     route("PUT", "/v2/address-books/{id}", update_book, mutates=True),
-    route("DELETE", "/v2/address-books/{id}", delete_book, mutates=True),
+    # SW: 200 with an empty application/octet-stream body.
+    route("DELETE", "/v2/address-books/{id}", delete_book, mutates=True, produces=OCTETS),
     route("POST", "/v2/address-books/{id}/contacts/import", start_import, mutates=True),
     route(
         "POST",
@@ -81,10 +116,20 @@ ROUTES: tuple[Route, ...] = (
         mutates=True,
     ),
     route("GET", "/v2/address-books/{id}/contacts", book_contacts),
-    route("DELETE", "/v2/address-books/{id}/contacts/{contactId}", remove_member, mutates=True),
+    route(
+        "DELETE",
+        "/v2/address-books/{id}/contacts/{contactId}",
+        remove_member,
+        mutates=True,
+        produces=None,  # SW: 204 without content
+    ),
     route("GET", "/v2/contacts/import/{importId}", import_status, mutates=True),
     route("GET", "/v2/contacts/import/{importId}/report", import_report),
-    route("GET", "/v2/contacts/import/{importId}/report-faults", import_faults),
+    # The sources disagree (SW application/octet-stream, the email-contacts spec text/plain);
+    # the emulator answers CSV, and the client never asks for it.
+    route(
+        "GET", "/v2/contacts/import/{importId}/report-faults", import_faults, produces="text/csv"
+    ),
     route("GET", "/v2/contacts/{email}", get_contact),
 )
 
