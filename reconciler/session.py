@@ -23,6 +23,7 @@ from reconciler.execute import ApplyResult, Executor, IntegrationSecrets, OpResu
 from reconciler.gitinfo import git_sha
 from reconciler.model import DesiredState, Integration, LiveWorld
 from reconciler.plan.compare import PlanOptions, build_plan, in_integration
+from reconciler.plan.compare.data_fields import unmatched_allowances
 from reconciler.plan.ops import Plan, ReplaceOp, address
 from reconciler.plan.saved import plan_digest
 from reconciler.plan.steps import Kind
@@ -91,6 +92,9 @@ class Session:
             created_at=self.clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
             interrupted=[entry.address for entry in self.store.pending_journal()],
         )
+        unmatched = unmatched_allowances(options.allow_replace, plan.ops)
+        if unmatched and not options.refresh_only:
+            raise UsageError(unmatched)
         return plan, world
 
     # -- apply -----------------------------------------------------------------------------

@@ -164,6 +164,14 @@ class Apply:
         self._state_lock = threading.Lock()
         self._integrations = {i.name: i for i in desired.integrations}
         self._owners = {o.name: o for o in desired.owners}
+        # Remote id -> the address that holds it: a create that answers with an id another
+        # object already has did not make a new object, and is not recorded.
+        self._claims = {
+            _claim(r.kind, r.integration, side, value): r.address
+            for r in store.read().objects.values()
+            for side, value in r.remote_ids.items()
+            if value
+        }
 
     def integration(self, name: str) -> Integration:
         return self._integrations[name]
@@ -208,6 +216,15 @@ class Apply:
         secret_fingerprints: Mapping[str, str] | None = None,
         remove: Sequence[str] = (),
     ) -> None:
+        ids = {k: str(val) for k, val in remote_ids.items() if val}
+        with self._state_lock:
+            for side, value in sorted(ids.items()):
+                holder = self._claims.get(_claim(op.kind.value, op.integration, side, value))
+                if holder is not None and holder != op.address and holder not in remove:
+                    raise OpFailed(
+                        f"{side} answered with id {value}, which {holder} already has: it made "
+                        "no new object (or reused an id), so nothing is recorded"
+                    )
         record = ObjectRecord(
             address=op.address,
             kind=op.kind.value,
@@ -220,7 +237,26 @@ class Apply:
         )
         with self._state_lock:
             self.serial = self.store.write(self.serial, [record], list(remove))
+            for side, value in ids.items():
+                self._claims[_claim(op.kind.value, op.integration, side, value)] = op.address
 
     def forget(self, addresses: Sequence[str]) -> None:
         with self._state_lock:
             self.serial = self.store.write(self.serial, [], list(addresses))
+            gone = set(addresses)
+            self._claims = {k: a for k, a in self._claims.items() if a not in gone}
+
+
+def _claim(kind: str, integration: str | None, side: str, value: str) -> tuple[str, ...]:
+    """What an id is unique within: Oro's ids per type, dotmailer's per account (each
+    integration's own numbering)."""
+    scope = integration or "" if side == "dotmailer" else ""
+    return (kind, scope, side, value)
+
+
+def answered_another(what: str, asked: str, got: str) -> OpFailed:
+    """A create whose answer describes another object than the one asked for (a server
+    that answers every create alike, as a spec-generated mock does): nothing is recorded."""
+    return OpFailed(
+        f"Oro answered the create with {what} {got}, not the {asked} it was asked to make"
+    )
