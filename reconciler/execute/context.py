@@ -138,7 +138,9 @@ class IntegrationContext:
 
 class Apply:
     """One apply run: its clients, journal, state writes and lookups. Thread-safe: the
-    integrations' ops run concurrently, and state writes are serialised here."""
+    integrations' ops run concurrently; the store's writer applies their state writes in the
+    order they come, each against the serial the one before left, and the claims of remote ids
+    are kept under a lock."""
 
     def __init__(
         self,
@@ -159,8 +161,9 @@ class Apply:
         self.dotmailer_for = dotmailer_for
         self.secrets = secrets
         self.journal = Journal(store, run_id)
-        self.serial = serial
         self.now = now
+        # Its threads' writes, each against the serial the last one left; they commit together.
+        self._writer = store.writer(serial)
         self._state_lock = threading.Lock()
         self._integrations = {i.name: i for i in desired.integrations}
         self._owners = {o.name: o for o in desired.owners}
@@ -235,16 +238,21 @@ class Apply:
             remote_fingerprint=fingerprint,
             updated_at=self.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
         )
+        self._writer.write([record], list(remove))  # not under the lock: it waits for a commit
         with self._state_lock:
-            self.serial = self.store.write(self.serial, [record], list(remove))
             for side, value in ids.items():
                 self._claims[_claim(op.kind.value, op.integration, side, value)] = op.address
 
     def forget(self, addresses: Sequence[str]) -> None:
+        self._writer.write([], list(addresses))
         with self._state_lock:
-            self.serial = self.store.write(self.serial, [], list(addresses))
             gone = set(addresses)
             self._claims = {k: a for k, a in self._claims.items() if a not in gone}
+
+    @property
+    def serial(self) -> int:
+        """The state serial after this apply's last write."""
+        return self._writer.serial
 
 
 def _claim(kind: str, integration: str | None, side: str, value: str) -> tuple[str, ...]:

@@ -2,12 +2,14 @@
 
 URL: ``postgresql://user[:password]@host[:port]/database[?schema=NAME]``; the tables live in
 ``NAME`` (default ``reconciler``), created and migrated by the tool, with a schema-version row it
-checks on open. Writes are compare-and-swap on the serial. Locks are session advisory locks in the
-two-integer form ``(namespace, hash(scope))``, held on one dedicated connection per lock, so a
-killed process frees its lock with its session (plan-apply-anchors.md §2.4, §4). "*" takes the
-namespace's global key exclusively; an integration takes it shared plus its own key exclusively,
-so "*" excludes every integration and two integrations do not exclude each other. Each lock also
-has a visible row (holder, run URL, heartbeat) for people who are blocked.
+checks on open. Writes are compare-and-swap on the serial; the journal entries and record
+writes of concurrent threads share one transaction (group commit,
+:mod:`~reconciler.state.commit`). Locks are session advisory locks in the two-integer form
+``(namespace, hash(scope))``, held on one dedicated connection per lock, so a killed process
+frees its lock with its session (plan-apply-anchors.md §2.4, §4). "*" takes the namespace's
+global key exclusively; an integration takes it shared plus its own key exclusively, so "*"
+excludes every integration and two integrations do not exclude each other. Each lock also has a
+visible row (holder, run URL, heartbeat) for people who are blocked.
 """
 
 from __future__ import annotations
