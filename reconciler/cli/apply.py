@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,13 +18,14 @@ from reconciler.cli.common import (
 )
 from reconciler.cli.plan import plan_options
 from reconciler.errors import EXIT_APPLY_PARTIAL, EXIT_OK, UsageError
-from reconciler.execute import FAILED, SKIPPED, ApplyResult, OpResult
-from reconciler.plan.render import render
-from reconciler.plan.saved import PLAN_FILE_KIND, check_not_stale, read_plan_file
-from reconciler.session import open_session
+
+if TYPE_CHECKING:
+    from reconciler.execute import ApplyResult, OpResult
 
 
 def _is_plan_file(path: Path) -> bool:
+    from reconciler.plan.saved import PLAN_FILE_KIND
+
     if not path.is_file():
         return False
     try:
@@ -37,6 +38,8 @@ def _is_plan_file(path: Path) -> bool:
 
 def render_results(result: ApplyResult) -> str:
     """The closing table of an apply: one row per operation, then the counts."""
+    from reconciler.execute import FAILED, SKIPPED
+
     rows = [("OPERATION", "ADDRESS", "RESULT", "DETAIL")] + [
         (r.action, r.address, r.status, r.detail) for r in result.results
     ]
@@ -81,6 +84,10 @@ def command(
     **kwargs: Any,
 ) -> int:
     """Apply the configuration in TARGET (a directory) or a saved plan file."""
+    from reconciler.plan.render import render
+    from reconciler.plan.saved import check_not_stale, read_plan_file
+    from reconciler.session import open_session
+
     saved = None
     config_path = target
     if _is_plan_file(target):

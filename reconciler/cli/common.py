@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from reconciler.session import SessionOptions
+if TYPE_CHECKING:
+    from reconciler.session import SessionOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -80,6 +81,8 @@ def config_option(func: F) -> F:
 
 
 def make_session_options(config_path: Path, **kwargs: Any) -> SessionOptions:
+    from reconciler.session import SessionOptions  # the providers: only a command that runs
+
     return SessionOptions(
         config_path=config_path,
         state_url=kwargs.get("state_url"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,15 +15,16 @@ from reconciler.cli.common import (
     session_options,
 )
 from reconciler.errors import EXIT_CHANGES, EXIT_OK
-from reconciler.plan.compare import PlanOptions
-from reconciler.plan.render import render
-from reconciler.plan.saved import write_plan_file
-from reconciler.session import open_session
+
+if TYPE_CHECKING:
+    from reconciler.plan.compare import PlanOptions
 
 
 def plan_options(
     session: Any, *, allow_replace: tuple[str, ...], allow_empty: bool, refresh_only: bool = False
 ) -> PlanOptions:
+    from reconciler.plan.compare import PlanOptions
+
     settings = session.desired.settings
     return PlanOptions(
         prune=settings.prune,
@@ -69,6 +70,10 @@ def command(
     **kwargs: Any,
 ) -> int:
     """Show what apply would change."""
+    from reconciler.plan.render import render
+    from reconciler.plan.saved import write_plan_file
+    from reconciler.session import open_session
+
     with open_session(make_session_options(path, **kwargs)) as session:
         progress("Refreshing live state…")
         options = plan_options(

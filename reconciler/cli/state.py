@@ -16,9 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler.config import load_settings
 from reconciler.errors import EXIT_OK, UsageError
-from reconciler.sandbox.embedded import SANDBOX_STATE_URL
 from reconciler.state import (
     WHOLE_CONFIG,
     LockInfo,
@@ -89,7 +87,11 @@ def state_url(explicit: str | None, config_path: Path) -> str:
         return explicit
     context = click.get_current_context(silent=True)
     if context is not None and context.meta.get("reconciler.sandbox_state"):
+        from reconciler.sandbox.embedded import SANDBOX_STATE_URL
+
         return SANDBOX_STATE_URL
+    from reconciler.config import load_settings
+
     return load_settings(config_path).state
 
 

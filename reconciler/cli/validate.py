@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from reconciler.config import Validation, find_configs, validate_config
 from reconciler.errors import EXIT_INVALID_CONFIG, EXIT_OK
+
+if TYPE_CHECKING:
+    from reconciler.config import Validation
 
 
 @click.command("validate")
@@ -39,6 +42,8 @@ def command(path: Path, output_format: str | None, find: bool, allow_literal_sec
 
     Exit 0 when valid (warnings allowed), 3 when there is any error.
     """
+    from reconciler.config import find_configs, validate_config
+
     if find:
         validations = [
             validate_config(
