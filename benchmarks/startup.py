@@ -64,7 +64,7 @@ def loaded(command: Sequence[str]) -> str:
         text=True,
         check=True,
     )
-    return done.stderr.strip().splitlines()[-1] or "-"
+    return done.stderr.rstrip("\n").split("\n")[-1] or "-"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
