@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,18 @@ def test_a_document_failing_the_fast_check_is_reported_through_jsonschema(
         ".: 1 owner, 0 integrations, 0 mappings: invalid (1 error, 0 warnings)\n",
         ["jsonschema"],
     )
+
+
+def test_the_entry_points_tune_the_collector_for_the_command() -> None:
+    """``python -m reconciler`` and the console script (the same ``run``) set the collector for
+    one command's life before running it; ``main``, which tests call in-process, does not."""
+    code = (
+        "import atexit, gc, runpy, sys\n"
+        "atexit.register(lambda: print(gc.get_threshold(), gc.get_freeze_count() > 0))\n"
+        "sys.argv = ['reconciler', 'version']\n"
+        "runpy.run_module('reconciler', run_name='__main__')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert (done.returncode, done.stdout) == (0, "reconciler 0.1.0\n(100000, 50, 50) True\n")
+    [script] = entry_points(group="console_scripts", name="reconciler")
+    assert script.value == "reconciler.cli:run"
