@@ -43,6 +43,7 @@ from reconciler.state.tables import SCHEMA_VERSION, Execute, Result, upgrade_sch
 from reconciler.state.urls import display_url
 
 DEFAULT_SCHEMA = "reconciler"
+HOLDER_ROW_WAIT = 2.0  # seconds a refused run waits for the holder's row to be written
 _DDL_KEY = 0  # advisory key serialising schema creation and migration within the namespace
 
 _SCHEMA = (
@@ -205,6 +206,17 @@ class PostgresStore(SqlStore):
                 conn.execute("SELECT pg_advisory_unlock_all()")
             conn.close()
 
+    def _holders(self, scope: str) -> list[LockInfo]:
+        """Who holds what ``scope`` conflicts with. A holder takes the advisory lock, then
+        writes its row: refused inside that window, wait briefly for the row, so the error
+        names the holder (docs/state.md promises it) instead of "another session"."""
+        deadline = time.monotonic() + HOLDER_ROW_WAIT
+        while True:
+            blocking = [i for i in self.locks() if scopes_conflict(scope, i.scope)]
+            if blocking or time.monotonic() >= deadline:
+                return blocking
+            self._sleep(min(self.poll_interval, 0.05))
+
     def _acquire(
         self,
         conn: psycopg.Connection[Any],
@@ -217,8 +229,7 @@ class PostgresStore(SqlStore):
         while not self._try_advisory(conn, scope):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                blocking = [i for i in self.locks() if scopes_conflict(scope, i.scope)]
-                raise lock_error(self.url, scope, blocking, timeout)
+                raise lock_error(self.url, scope, self._holders(scope), timeout)
             self._sleep(min(self.poll_interval, remaining))
         try:
             with conn.transaction():

@@ -211,11 +211,15 @@ class SqlStore:
         with self._transaction() as execute:
             stored = self._stored_key(execute)
             if stored is None:
-                stored = secrets.token_bytes(32)
+                # Two first runs at once both find none: the first insert wins, the other
+                # reads it back (a plain INSERT made the second fail on reconciler_meta_pkey).
                 execute(
-                    "INSERT INTO reconciler_meta (key, value) VALUES ('secret_key', %s)",
-                    (stored.hex(),),
+                    "INSERT INTO reconciler_meta (key, value) VALUES ('secret_key', %s) "
+                    "ON CONFLICT (key) DO NOTHING",
+                    (secrets.token_bytes(32).hex(),),
                 )
+                stored = self._stored_key(execute)
+                assert stored is not None
         return stored
 
     @staticmethod
