@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -47,6 +47,9 @@ class SessionOptions:
     sandbox: bool = False
     sandbox_seed: Path | None = None
     integrations: tuple[str, ...] = ()
+    # --selector: (label, value) pairs an integration must all carry; resolved into
+    # ``integrations`` when the config is loaded.
+    selector: tuple[tuple[str, str], ...] = ()
     lock_timeout: float = 0.0
     allow_literal_secrets: bool = False
 
@@ -192,6 +195,8 @@ def open_session(options: SessionOptions, *, clock: Clock = utc_now) -> Iterator
     if unknown:
         names = ", ".join(repr(name) for name in unknown)
         raise UsageError(f"no integration named {names} in {options.config_path}")
+    if options.selector:
+        options = replace(options, integrations=selected(desired, options))
     settings = desired.settings
     base_dir = Path.cwd()
     sandbox = start_sandbox(options.sandbox_seed, base_dir) if options.sandbox else None
@@ -226,6 +231,19 @@ def open_session(options: SessionOptions, *, clock: Clock = utc_now) -> Iterator
         yield session
     finally:
         session.close()
+
+
+def selected(desired: DesiredState, options: SessionOptions) -> tuple[str, ...]:
+    """The integrations whose labels carry every ``--selector`` pair (kubectl's ``-l``; like
+    kubectl, not with names as well)."""
+    if options.integrations:
+        raise UsageError("--integration and --selector select the same thing: give one of them")
+    wanted = set(options.selector)
+    names = tuple(sorted(i.name for i in desired.integrations if wanted <= set(i.labels)))
+    if not names:
+        shown = ",".join(f"{k}={v}" for k, v in options.selector)
+        raise UsageError(f"no integration in {options.config_path} has the labels {shown}")
+    return names
 
 
 def refuse_gated(plan: Plan) -> None:

@@ -14,6 +14,7 @@ from reconciler.cli.common import (
     is_tty,
     make_session_options,
     progress,
+    selector_option,
     session_options,
 )
 from reconciler.cli.plan import plan_options
@@ -73,6 +74,7 @@ def _echo_result(result: OpResult) -> None:
     show_default=True,
     help="Format of the result table.",
 )
+@selector_option
 @session_options
 def command(
     target: Path,
@@ -91,10 +93,10 @@ def command(
     saved = None
     config_path = target
     if _is_plan_file(target):
-        if allow_replace or allow_empty:
+        if allow_replace or allow_empty or kwargs.get("selector"):
             raise UsageError(
-                "a saved plan keeps the decisions it was made with; make a new plan with "
-                "--allow-replace/--allow-empty and apply that"
+                "a saved plan keeps the decisions it was made with, and its scope; make a new "
+                "plan with --allow-replace/--allow-empty/--selector and apply that"
             )
         saved_file = read_plan_file(target)
         saved, saved_options = saved_file.plan, saved_file.options

@@ -53,6 +53,27 @@ def session_options(func: F) -> F:
     return func
 
 
+def _selector(_: click.Context, __: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    for value in values:
+        key, sep, label = value.partition("=")
+        if not sep or not key or not label:
+            raise click.BadParameter(f"{value!r} is not KEY=VALUE", param_hint="--selector")
+    return values
+
+
+def selector_option(func: F) -> F:
+    """--selector KEY=VALUE: the integrations whose labels match, as one shard (plan, apply)."""
+    return click.option(
+        "--selector",
+        "selector",
+        multiple=True,
+        metavar="KEY=VALUE",
+        callback=_selector,
+        help="Limit the run to the integrations with this label (repeatable: all must match); "
+        "locks only their scopes, so shards over one state run side by side.",
+    )(func)
+
+
 def decision_options(func: F) -> F:
     """--allow-replace and --allow-empty: the decisions a plan may need (plan and apply)."""
     func = click.option(
@@ -89,6 +110,10 @@ def make_session_options(config_path: Path, **kwargs: Any) -> SessionOptions:
         sandbox=bool(kwargs.get("sandbox")),
         sandbox_seed=kwargs.get("sandbox_seed"),
         integrations=tuple(kwargs.get("integrations") or ()),
+        selector=tuple(
+            (key, label)
+            for key, _, label in (v.partition("=") for v in kwargs.get("selector") or ())
+        ),
         lock_timeout=float(kwargs.get("lock_timeout") or 0.0),
         allow_literal_secrets=bool(kwargs.get("allow_literal_secrets")),
     )

@@ -12,6 +12,7 @@ from reconciler.cli.common import (
     is_tty,
     make_session_options,
     progress,
+    selector_option,
     session_options,
 )
 from reconciler.errors import EXIT_CHANGES, EXIT_OK
@@ -58,6 +59,7 @@ def plan_options(
 )
 @click.option("--refresh-only", is_flag=True, help="Only show drift; plan no changes.")
 @decision_options
+@selector_option
 @session_options
 def command(
     path: Path,
