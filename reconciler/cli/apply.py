@@ -14,13 +14,19 @@ from reconciler.cli.common import (
     is_tty,
     make_session_options,
     progress,
+    saved_sandbox,
     session_options,
 )
 from reconciler.cli.plan import plan_options
 from reconciler.errors import EXIT_APPLY_PARTIAL, EXIT_OK, UsageError
 from reconciler.execute import FAILED, SKIPPED, ApplyResult, OpResult
 from reconciler.plan.render import render
-from reconciler.plan.saved import PLAN_FILE_KIND, check_not_stale, read_plan_file
+from reconciler.plan.saved import (
+    PLAN_FILE_KIND,
+    check_not_stale,
+    check_sandbox_seed,
+    read_plan_file,
+)
 from reconciler.session import open_session
 
 
@@ -93,11 +99,16 @@ def command(
         saved, saved_options = saved_file.plan, saved_file.options
         config_path = Path(saved.config_path)
         kwargs["integrations"] = saved_options.integrations
-        kwargs["sandbox"] = kwargs.get("sandbox") or saved_file.sandbox
+        if saved_file.sandbox is not None:  # applied to the world of the seed it was made with
+            kwargs["sandbox"] = True
+            kwargs["sandbox_seed"] = kwargs.get("sandbox_seed") or Path(saved_file.sandbox.path)
     with open_session(make_session_options(config_path, **kwargs)) as session:  # noqa: SIM117
         with session.locked("apply"):
             progress("Refreshing live state…")
             if saved is not None:
+                current = saved_sandbox(session)
+                if saved_file.sandbox is not None and current is not None:
+                    check_sandbox_seed(saved_file.sandbox, current)
                 options = saved_options
                 fresh, world = session.plan(options)
                 snapshot = session.store.read()
