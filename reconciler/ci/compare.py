@@ -22,7 +22,7 @@ def compare_plans(reviewed: Plan, new: Plan) -> tuple[str, ...]:
     changes (plus a replace's gate and a block). Creation time, git SHA, state lineage and
     serial, reasons, remote ids and fingerprints are ignored: they move without changing what
     apply does. A structured value (a mapped data field) is compared in depth: each nested path
-    that moved is its own line (``field field.FULLNAME: after.entity_fields[1]: ...``).
+    that moved is its own line (``field field.FULLNAME: after.entity_fields: ...``).
     """
     lines: list[str] = []
     for where, a, b in paired_ops(reviewed, new):

@@ -77,7 +77,7 @@ def serve(
     credentials; with --config, also each integration's password variable.
     """
     sandbox = Sandbox.open(data_dir, seed, oro_mode=oro_mode)
-    record, credentials = world_seed(sandbox)
+    record, credentials = world_seed(sandbox, seed)
     variables = _exports(sandbox, credentials, config_path)
     faults = Faults(
         latency_ms=latency_ms,

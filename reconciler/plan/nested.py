@@ -5,8 +5,15 @@ One walk serves the stale-plan check (:mod:`reconciler.plan.saved`), ``ci compar
 (:mod:`reconciler.plan.render.common`), so each names a nested change the same way:
 ``after["field.FULLNAME"].entity_fields[1]``.
 
+A path stops at the first list on its way: a list that changed is one :class:`Moved` holding both
+lists, since an item's index means little once items are inserted or reordered (deepdiff aligns
+lists as a text diff does, and names an inserted item by its new index and a changed one by its
+old). A mapped field's entity fields are an ordered list of short names, read whole.
+
 Equal values are answered by one ``==`` before deepdiff is asked anything, so an unchanged object
-costs a comparison and nothing more (``benchmarks/nested_diff.py``).
+costs a comparison and nothing more; of objects that differ, deepdiff is given only the keys
+that differ (at every depth of nested objects), since its cost grows with what it is given and
+not with what moved (``benchmarks/nested_diff.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from deepdiff import DeepDiff
-from deepdiff.helper import NotPresent
 
 Segment = str | int
 _BARE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -48,26 +54,19 @@ class Moved:
         return path_text(self.path)
 
 
-def moved(before: Any, after: Any, *, whole_lists: bool = False) -> tuple[Moved, ...]:
-    """Every path at which ``after`` differs from ``before``, sorted by path.
-
-    ``whole_lists`` stops each path at its first list: a list that changed is one
-    :class:`Moved` holding both lists (what a reviewer reads for an ordered list such as a mapped
-    field's entity fields), rather than one per item.
-    """
+def moved(before: Any, after: Any) -> tuple[Moved, ...]:
+    """Every path at which ``after`` differs from ``before`` (each stopping at its first list),
+    sorted by path."""
     if before == after:
         return ()
+    before, after = _differing(before, after)
     diff = DeepDiff(before, after, view="tree", ignore_order=False)
-    found: dict[tuple[Segment, ...], Moved] = {}
-    for levels in diff.values():
-        for level in levels:
-            path = tuple(level.path(output_format="list"))
-            if whole_lists:
-                path = _to_first_list(before, after, path)
-                found[path] = Moved(path, _at(before, path), _at(after, path))
-            else:
-                found[path] = Moved(path, _side(level.t1), _side(level.t2))
-    return tuple(found[path] for path in sorted(found, key=_sort_key))
+    paths = {
+        _to_first_list(before, after, tuple(level.path(output_format="list")))
+        for levels in diff.values()
+        for level in levels
+    }
+    return tuple(Moved(p, _at(before, p), _at(after, p)) for p in sorted(paths, key=_sort_key))
 
 
 def path_text(path: Sequence[Segment]) -> str:
@@ -84,8 +83,22 @@ def path_text(path: Sequence[Segment]) -> str:
     return text
 
 
-def _side(value: Any) -> Any:
-    return ABSENT if isinstance(value, NotPresent) else value
+def _differing(before: Any, after: Any) -> tuple[Any, Any]:
+    """Two objects less the keys they hold equal, at every depth; other values as they are."""
+    if type(before) is not dict or type(after) is not dict:
+        return before, after
+    kept_before: dict[Any, Any] = {}
+    kept_after: dict[Any, Any] = {}
+    for key in before.keys() | after.keys():
+        a, b = before.get(key, ABSENT), after.get(key, ABSENT)
+        if a is ABSENT or b is ABSENT:
+            if a is not ABSENT:
+                kept_before[key] = a
+            if b is not ABSENT:
+                kept_after[key] = b
+        elif a != b:
+            kept_before[key], kept_after[key] = _differing(a, b)
+    return kept_before, kept_after
 
 
 def _to_first_list(before: Any, after: Any, path: tuple[Segment, ...]) -> tuple[Segment, ...]:

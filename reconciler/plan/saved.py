@@ -265,9 +265,12 @@ def op_moved(planned: AnyOp, now: AnyOp) -> list[str]:
     """What moved in one op between the saved plan and a fresh one: a line per nested path
     (deepdiff over the op's saved form, its changes keyed by field), or, when only the live
     object's fingerprint moved, that. Empty for the same op (one comparison, no deepdiff)."""
+    before, after = op_to_dict(planned), op_to_dict(now)
+    if before == after:
+        return []
     paths = [
         item
-        for item in _shown_paths(moved(_comparable(planned), _comparable(now)))
+        for item in _shown_paths(moved(_keyed(before), _keyed(after)))
         if item.path != ("remote_fingerprint",)
     ]
     if paths:
@@ -278,24 +281,19 @@ def op_moved(planned: AnyOp, now: AnyOp) -> list[str]:
     return []
 
 
-def _comparable(op: AnyOp) -> dict[str, Any]:
-    data = op_to_dict(op)
-    data["changes"] = {change["field"]: change for change in data["changes"]}
-    return data
+def _keyed(data: dict[str, Any]) -> dict[str, Any]:
+    """An op's saved form with its changes keyed by field (a path names a field, not an index)."""
+    return {**data, "changes": {change["field"]: change for change in data["changes"]}}
 
 
 def _shown_paths(items: Sequence[Moved]) -> list[Moved]:
-    """``changes["x"].before`` repeats ``before.x`` when both moved: keep the one."""
-    paths = {item.path for item in items}
+    """A field's change row is made from its before and after: when either moved, the row's
+    own paths say it again and are left out."""
+    fields = {item.path[1] for item in items if len(item.path) > 1 and item.path[0] != "changes"}
     return [
         item
         for item in items
-        if not (
-            len(item.path) >= 3
-            and item.path[0] == "changes"
-            and item.path[2] in ("before", "after")
-            and (item.path[2], item.path[1], *item.path[3:]) in paths
-        )
+        if not (item.path[0] == "changes" and len(item.path) > 1 and item.path[1] in fields)
     ]
 
 

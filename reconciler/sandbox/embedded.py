@@ -54,7 +54,7 @@ def start_sandbox(seed_path: Path | None, base_dir: Path) -> EmbeddedSandbox:
     from reconciler.sandbox.world import Sandbox
 
     world = Sandbox.open(base_dir / SANDBOX_DIR, seed_path)
-    seed, credentials = world_seed(world)
+    seed, credentials = world_seed(world, seed_path)
     server = world.serve("127.0.0.1", 0)
     return EmbeddedSandbox(
         url=server.url,
@@ -65,19 +65,22 @@ def start_sandbox(seed_path: Path | None, base_dir: Path) -> EmbeddedSandbox:
     )
 
 
-def world_seed(world: Sandbox) -> tuple[SeedRecord, Credentials]:
-    """The seed ``world`` was made from (the packaged one for a world older than the record)
-    and its credentials; refused when that file has changed or is gone since."""
+def world_seed(world: Sandbox, given: Path | None) -> tuple[SeedRecord, Credentials]:
+    """The seed ``world`` was made from and its credentials; refused when that file has
+    changed or is gone since. A world older than the record is taken to be of the seed given
+    (the packaged one without)."""
+    from reconciler.config.loader import display_path
     from reconciler.errors import ConfigError
     from reconciler.sandbox.world import DEFAULT_SEED, SeedRecord, load_seed
 
     record = world.seed
-    path = Path(record.path) if record is not None else DEFAULT_SEED
+    path = Path(record.path) if record is not None else given or DEFAULT_SEED
     if record is not None and (not path.is_file() or SeedRecord.of(path) != record):
+        where = display_path(world.data_dir) if world.data_dir is not None else "memory"
         raise ConfigError(
-            f"the sandbox world in {world.data_dir} was made from {record.path}, which has "
+            f"the sandbox world in {where} was made from {record.path}, which has "
             "changed or is gone since, so its credentials are unknown; "
-            f"`reconciler sandbox reset --data-dir {world.data_dir}` starts a new world"
+            f"`reconciler sandbox reset --data-dir {where}` starts a new world"
         )
     return record or SeedRecord.of(path), Credentials.of(load_seed(path))
 

@@ -14,6 +14,7 @@ import pytest
 
 from reconciler.errors import ConfigError, CorruptStateError
 from reconciler.sandbox.core import SandboxServer
+from reconciler.sandbox.embedded import SANDBOX_DIR, start_sandbox
 from reconciler.sandbox.world import DEFAULT_SEED, Sandbox, SeedRecord, load_seed, remove_world
 
 EMEA = ("apiuser-emea@apiconnector.com", "sandbox-emea-pw")
@@ -221,4 +222,42 @@ def test_a_corrupt_world_file_is_a_state_error(tmp_path: Path) -> None:
     assert str(info.value) == (
         f"{tmp_path}/world.json: not a readable sandbox world (unknown format); "
         "delete the directory to reseed"
+    )
+
+
+def test_a_world_older_than_the_seed_record_takes_the_seed_it_is_given(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(DEFAULT_SEED.read_text().replace("sandbox-emea-pw", "older-emea-pw"))
+    Sandbox.open(tmp_path / SANDBOX_DIR, seed)
+    world = tmp_path / SANDBOX_DIR / "world.json"
+    raw = json.loads(world.read_text())
+    del raw["seed"]  # as a world written before worlds recorded their seed
+    world.write_text(json.dumps(raw))
+    sandbox = start_sandbox(seed, tmp_path)
+    try:
+        assert (sandbox.seed, sandbox.passwords[EMEA[0]]) == (SeedRecord.of(seed), "older-emea-pw")
+    finally:
+        sandbox.stop()
+    packaged = start_sandbox(None, tmp_path)
+    try:
+        assert (packaged.seed, packaged.passwords[EMEA[0]]) == (
+            SeedRecord.of(DEFAULT_SEED),
+            "sandbox-emea-pw",
+        )
+    finally:
+        packaged.stop()
+
+
+def test_a_world_whose_seed_file_is_gone_says_to_reset(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(DEFAULT_SEED.read_text())
+    Sandbox.open(tmp_path / SANDBOX_DIR, seed)
+    seed.unlink()
+    with pytest.raises(ConfigError) as info:
+        start_sandbox(None, tmp_path)
+    data = tmp_path / SANDBOX_DIR
+    assert str(info.value) == (
+        f"the sandbox world in {data} was made from {seed}, which has changed or is gone "
+        f"since, so its credentials are unknown; `reconciler sandbox reset --data-dir {data}` "
+        "starts a new world"
     )

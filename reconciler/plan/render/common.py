@@ -155,12 +155,12 @@ def field_rows(op: Op) -> tuple[FieldChange, ...]:
 def nested_rows(rows: Iterable[FieldChange]) -> list[FieldChange]:
     """Each row whose before and after are both objects (a mapped data field's
     ``{"entity_fields": [...], "two_way_sync": bool}``) becomes one row per nested value that
-    moved, named by its path (``field.FULLNAME.entity_fields``, lists whole, as deepdiff finds
-    them); every other row stays as it is. A value absent on one side is null there."""
+    moved, named by its path as deepdiff finds it (``field.FULLNAME.entity_fields``); every
+    other row stays as it is. A value absent on one side is null there."""
     result: list[FieldChange] = []
     for row in rows:
         inner = (
-            moved(row.before, row.after, whole_lists=True)
+            moved(row.before, row.after)
             if not row.sensitive and type(row.before) is dict and type(row.after) is dict
             else ()
         )
