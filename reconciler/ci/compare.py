@@ -6,8 +6,11 @@ when the operations differ) and 10 (compare semantically).
 
 from __future__ import annotations
 
+from typing import Any
+
+from reconciler.plan.nested import ABSENT, moved
 from reconciler.plan.ops import FieldChange, Op, Plan, ReplaceOp, paired_ops
-from reconciler.plan.render.common import SENSITIVE, field_changes, format_value
+from reconciler.plan.render.common import SENSITIVE, field_rows, format_value
 
 __all__ = ["compare_plans"]
 
@@ -18,7 +21,8 @@ def compare_plans(reviewed: Plan, new: Plan) -> tuple[str, ...]:
     Semantic (plan-apply-anchors.md §3 complaint 10): operations by address, action and field
     changes (plus a replace's gate and a block). Creation time, git SHA, state lineage and
     serial, reasons, remote ids and fingerprints are ignored: they move without changing what
-    apply does.
+    apply does. A structured value (a mapped data field) is compared in depth: each nested path
+    that moved is its own line (``field field.FULLNAME: after.entity_fields: ...``).
     """
     lines: list[str] = []
     for where, a, b in paired_ops(reviewed, new):
@@ -39,7 +43,14 @@ def _op_differences(a: Op, b: Op) -> list[str]:
     rows_a, rows_b = _rows(a), _rows(b)
     for name in sorted(set(rows_a) | set(rows_b)):
         ra, rb = rows_a.get(name), rows_b.get(name)
-        if ra != rb:
+        if ra == rb:
+            continue
+        if ra is not None and rb is not None and _structured(ra) and _structured(rb):
+            lines += [
+                _both(f"field {name}: {item.text}", _nested(item.before), _nested(item.after))
+                for item in moved(_sides(ra), _sides(rb))
+            ]
+        else:
             lines.append(_both(f"field {name}", _describe(ra), _describe(rb)))
     if isinstance(a, ReplaceOp) and isinstance(b, ReplaceOp) and a.allowed != b.allowed:
         lines.append(_both("replace allowed", _yes(a.allowed), _yes(b.allowed)))
@@ -53,7 +64,20 @@ def _both(what: str, reviewed: str, new: str) -> str:
 
 
 def _rows(op: Op) -> dict[str, FieldChange]:
-    return {row.field: row for row in field_changes(op)}
+    return {row.field: row for row in field_rows(op)}
+
+
+def _structured(row: FieldChange) -> bool:
+    """A row holding an object or a list on either side, and no secret."""
+    return not row.sensitive and any(type(v) in (dict, list) for v in (row.before, row.after))
+
+
+def _sides(row: FieldChange) -> dict[str, Any]:
+    return {"before": row.before, "after": row.after}
+
+
+def _nested(value: Any) -> str:
+    return "absent" if value is ABSENT else format_value(value)
 
 
 def _describe(row: FieldChange | None) -> str:

@@ -42,7 +42,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from reconciler.cli import apply, plan, schema, state_import, sync, validate, version
+    from reconciler.cli import apply, plan, schema, show, state_import, sync, validate, version
     from reconciler.cli import sandbox as sandbox_cli
     from reconciler.cli import state as state_cli
 
@@ -50,6 +50,7 @@ def _register() -> None:
         validate.command,
         plan.command,
         apply.command,
+        show.command,
         sync.command,
         state_cli.group,
         sandbox_cli.group,

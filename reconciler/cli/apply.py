@@ -14,6 +14,7 @@ from reconciler.cli.common import (
     is_tty,
     make_session_options,
     progress,
+    saved_sandbox,
     selector_option,
     session_options,
 )
@@ -87,7 +88,7 @@ def command(
 ) -> int:
     """Apply the configuration in TARGET (a directory) or a saved plan file."""
     from reconciler.plan.render import render
-    from reconciler.plan.saved import check_not_stale, read_plan_file
+    from reconciler.plan.saved import check_not_stale, check_sandbox_seed, read_plan_file
     from reconciler.session import open_session
 
     saved = None
@@ -102,11 +103,16 @@ def command(
         saved, saved_options = saved_file.plan, saved_file.options
         config_path = Path(saved.config_path)
         kwargs["integrations"] = saved_options.integrations
-        kwargs["sandbox"] = kwargs.get("sandbox") or saved_file.sandbox
+        if saved_file.sandbox is not None:  # applied to the world of the seed it was made with
+            kwargs["sandbox"] = True
+            kwargs["sandbox_seed"] = kwargs.get("sandbox_seed") or Path(saved_file.sandbox.path)
     with open_session(make_session_options(config_path, **kwargs)) as session:  # noqa: SIM117
         with session.locked("apply"):
             progress("Refreshing live state…")
             if saved is not None:
+                current = saved_sandbox(session)
+                if saved_file.sandbox is not None and current is not None:
+                    check_sandbox_seed(saved_file.sandbox, current)
                 options = saved_options
                 fresh, world = session.plan(options)
                 snapshot = session.store.read()

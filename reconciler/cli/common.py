@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from reconciler.session import SessionOptions
+    from reconciler.plan.saved import SandboxSeed
+    from reconciler.session import Session, SessionOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -117,6 +118,15 @@ def make_session_options(config_path: Path, **kwargs: Any) -> SessionOptions:
         lock_timeout=float(kwargs.get("lock_timeout") or 0.0),
         allow_literal_secrets=bool(kwargs.get("allow_literal_secrets")),
     )
+
+
+def saved_sandbox(session: Session) -> SandboxSeed | None:
+    """What a plan file records of the embedded sandbox a session ran against: its seed."""
+    from reconciler.plan.saved import SandboxSeed
+
+    if session.sandbox is None:
+        return None
+    return SandboxSeed(session.sandbox.seed.path, session.sandbox.seed.sha256)
 
 
 def is_tty() -> bool:

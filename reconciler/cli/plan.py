@@ -12,6 +12,7 @@ from reconciler.cli.common import (
     is_tty,
     make_session_options,
     progress,
+    saved_sandbox,
     selector_option,
     session_options,
 )
@@ -82,8 +83,9 @@ def command(
             session, allow_replace=allow_replace, allow_empty=allow_empty, refresh_only=refresh_only
         )
         plan, _ = session.plan(options)
+        sandbox = saved_sandbox(session)
     if out is not None:
-        write_plan_file(out, plan, options, sandbox=bool(kwargs.get("sandbox")))
+        write_plan_file(out, plan, options, sandbox=sandbox)
     click.echo(render(plan, fmt, color=is_tty() and fmt == "text"), nl=False)  # type: ignore[arg-type]
     if out is not None and fmt == "text":
         click.echo(f"\nSaved the plan to {out}. Apply it with: reconciler apply {out}")

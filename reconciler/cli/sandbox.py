@@ -1,13 +1,24 @@
-"""``reconciler sandbox serve``: the dotmailer and Oro emulators on one loopback port (SPEC §6)."""
+"""``reconciler sandbox serve|reset``: the dotmailer and Oro emulators on one loopback port, and
+starting their world again (SPEC §6, docs/sandbox.md)."""
 
 from __future__ import annotations
 
+import shlex
 import signal
 import time
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
+
+from reconciler.errors import EXIT_OK
+
+if TYPE_CHECKING:  # the emulators load only when a sandbox command runs (fast --help)
+    from reconciler.sandbox.embedded import Credentials
+    from reconciler.sandbox.world import Sandbox
+
+SANDBOX_DIR = Path(".reconciler") / "sandbox"  # reconciler.sandbox.embedded.SANDBOX_DIR
 
 _RATE = click.FloatRange(0.0, 1.0)
 
@@ -24,8 +35,9 @@ def group() -> None:
 @click.option("--seed", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Seed YAML for a new world (default: the packaged default seed).")  # fmt: skip
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path(".reconciler/sandbox"), show_default=True,
-              help="Where the world is kept; an existing world wins over --seed.")  # fmt: skip
+              default=SANDBOX_DIR, show_default=True,
+              help="Where the world is kept (an existing world keeps the seed it was made "
+                   "from; `sandbox reset` removes it).")  # fmt: skip
 @click.option("--oro-mode", type=click.Choice(["stock", "extended"]), default="extended",
               show_default=True, help="Stock Oro, or Oro with the extended contract.")  # fmt: skip
 @click.option(
@@ -38,6 +50,9 @@ def group() -> None:
               help="Share of requests carried out, then closed without an answer.")  # fmt: skip
 @click.option("--fault-path", "fault_paths", multiple=True, metavar="PREFIX",
               help="Limit the faults to paths starting with PREFIX (repeatable).")  # fmt: skip
+@click.option("--config", "config_path", type=click.Path(exists=True, path_type=Path),
+              default=None,
+              help="Also print the password variables this configuration reads.")  # fmt: skip
 def serve(
     host: str,
     port: int,
@@ -49,12 +64,20 @@ def serve(
     timeout_rate: float,
     drop_rate: float,
     fault_paths: tuple[str, ...],
+    config_path: Path | None,
 ) -> int:
-    """Serve the sandbox until Ctrl-C (which stops it cleanly, exit code 0)."""
+    """Serve the sandbox until Ctrl-C (which stops it cleanly, exit code 0).
+
+    It prints the variables that point reconciler at it, with the seed's sandbox-only
+    credentials; with --config, also each integration's password variable.
+    """
     from reconciler.sandbox.core import Faults
-    from reconciler.sandbox.world import DEFAULT_SEED, WORLD_FILE, Sandbox
+    from reconciler.sandbox.embedded import world_seed
+    from reconciler.sandbox.world import WORLD_FILE, Sandbox
 
     sandbox = Sandbox.open(data_dir, seed, oro_mode=oro_mode)
+    record, credentials = world_seed(sandbox, seed)
+    variables = _exports(sandbox, credentials, config_path)
     faults = Faults(
         latency_ms=latency_ms,
         error_rate=error_rate,
@@ -64,6 +87,7 @@ def serve(
     )
     server = sandbox.serve(host, port, faults)
     url = server.url
+    exports = [(name, url if value is None else value) for name, value in variables]
     click.echo(f"Sandbox serving on {url}")
     click.echo(f"  dotmailer v2  {url}/v2/  (regions r2, r3: {url}/r2/v2/, {url}/r3/v2/)")
     for username in sorted(sandbox.dotmailer.accounts):
@@ -73,8 +97,13 @@ def serve(
         click.echo(
             f"  Oro           {url}/admin/api/  (token: {url}/oauth2-token, mode {oro_mode})"
         )
-    click.echo(f"  credentials   {(seed or DEFAULT_SEED).resolve()}")
+    click.echo(f"  seed          {record.path}")
     click.echo(f"  world         {(data_dir / WORLD_FILE).resolve()}")
+    click.echo("Point reconciler at it (sandbox-only credentials, from the seed):")
+    for name, value in exports:
+        click.echo(f"  export {name}={shlex.quote(value)}")
+    if config_path is None:
+        click.echo("  # --config DIR adds the password variables of your integrations")
     click.echo("Press Ctrl-C to stop.")
 
     def on_term(signum: int, frame: FrameType | None) -> None:
@@ -94,3 +123,60 @@ def serve(
         server.stop()
     click.echo("Sandbox stopped.")
     return 0
+
+
+def _exports(
+    sandbox: Sandbox, credentials: Credentials, config_path: Path | None
+) -> list[tuple[str, str | None]]:
+    """The variables to export, in order; None stands for the server's URL (not known yet)."""
+    from reconciler.config import load_desired_state
+    from reconciler.model import SecretSource
+    from reconciler.sandbox.embedded import SANDBOX_OAUTH_SECRET
+
+    exports: list[tuple[str, str | None]] = [("RECONCILER_DOTMAILER_API_URL", None)]
+    if sandbox.oro is not None:
+        client_id, secret = credentials.oro_client
+        exports += [
+            ("RECONCILER_ORO_URL", None),
+            ("RECONCILER_ORO_API_BASE", sandbox.oro.api_base),
+            ("RECONCILER_ORO_CLIENT_ID", client_id),
+            ("RECONCILER_ORO_CLIENT_SECRET", secret),
+        ]
+    if config_path is None:
+        return exports
+    desired, _ = load_desired_state(config_path, connects=False)
+    secrets: dict[str, str] = {}
+    for integration in desired.integrations:
+        password = integration.connection.password
+        if password.source == SecretSource.ENV:
+            # An account the seed does not have answers 401, as a wrong password would.
+            secrets[password.ref] = credentials.passwords.get(integration.connection.username, "")
+        oauth = integration.oauth
+        if oauth is not None and oauth.client_secret.source == SecretSource.ENV:
+            secrets[oauth.client_secret.ref] = SANDBOX_OAUTH_SECRET  # never checked
+    return exports + sorted(secrets.items())
+
+
+@group.command("reset")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=SANDBOX_DIR, show_default=True,
+              help="The sandbox world to remove.")  # fmt: skip
+def reset(data_dir: Path) -> int:
+    """Remove the sandbox world and the embedded sandbox's state beside it.
+
+    The next `--sandbox` run (or `sandbox serve`) starts a new world from the seed it is given
+    (--sandbox-seed / --seed; the packaged seed by default). Stop a running `sandbox serve`
+    on this directory first.
+    """
+    from reconciler.config.loader import display_path
+    from reconciler.sandbox.embedded import reset_sandbox
+
+    removed = reset_sandbox(data_dir)
+    where = display_path(data_dir)
+    if not removed:
+        click.echo(f"No sandbox world in {where}; nothing to reset.")
+        return EXIT_OK
+    click.echo(f"Removed the sandbox world in {where}:")
+    for path in removed:
+        click.echo(f"  {path.name}")
+    return EXIT_OK

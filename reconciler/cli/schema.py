@@ -1,4 +1,5 @@
-"""``reconciler schema [KIND] [--write DIR]``: print or write the JSON Schemas."""
+"""``reconciler schema [NAME] [--write DIR]``: print or write the JSON Schemas (SPEC §7): the
+config kinds, the JSON plan (``plan --format json``) and the sandbox seed."""
 
 from __future__ import annotations
 
@@ -10,35 +11,40 @@ import click
 from reconciler.config.schema import SCHEMA_FILES, schema_text
 from reconciler.errors import EXIT_OK
 
-# What the KIND argument accepts: the schema's file stem (kinds in lower case, and "settings"
-# for reconciler.yaml).
-_CHOICES = sorted(name.removesuffix(".json") for name in SCHEMA_FILES.values())
+# The schemas that are not a config kind's: the JSON plan and the sandbox seed.
+OTHER_SCHEMAS = ("plan.json", "sandbox-seed.json")
+FILES = sorted([*SCHEMA_FILES.values(), *OTHER_SCHEMAS])
+# What the NAME argument accepts: the schema's file stem (kinds in lower case, "settings" for
+# reconciler.yaml, "plan", "sandbox-seed").
+_CHOICES = [name.removesuffix(".json") for name in FILES]
 
 
 @click.command("schema")
-@click.argument("kind", required=False, type=click.Choice(_CHOICES, case_sensitive=False))
+@click.argument("name", required=False, type=click.Choice(_CHOICES, case_sensitive=False))
 @click.option(
     "--write",
     "directory",
     type=click.Path(file_okay=False, path_type=Path),
     help="Write the schema files into this directory instead of printing.",
 )
-def command(kind: str | None, directory: Path | None) -> int:
-    """Print the JSON Schema of KIND, or all schemas as one JSON object keyed by file name.
+def command(name: str | None, directory: Path | None) -> int:
+    """Print the JSON Schema NAME, or all schemas as one JSON object keyed by file name.
 
-    KIND is one of owner, integration, datafieldmapping, settings (reconciler.yaml).
+    NAME is one of owner, integration, datafieldmapping, settings (reconciler.yaml), plan (the
+    JSON plan of `plan --format json` and `show --format json`) or sandbox-seed (the seed of
+    `sandbox serve --seed` and `--sandbox-seed`).
     """
-    names = [f"{kind.lower()}.json"] if kind else sorted(SCHEMA_FILES.values())
+    names = [f"{name.lower()}.json"] if name else FILES
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)
-        for name in names:
-            target = directory / name
-            target.write_text(schema_text(name), encoding="utf-8")
+        for file_name in names:
+            target = directory / file_name
+            target.write_text(schema_text(file_name), encoding="utf-8")
             click.echo(str(target))
         return EXIT_OK
-    if kind:
+    if name:
         click.echo(schema_text(names[0]), nl=False)
         return EXIT_OK
-    combined = {name: json.loads(schema_text(name)) for name in names}
+    combined = {file_name: json.loads(schema_text(file_name)) for file_name in names}
     click.echo(json.dumps(combined, indent=2, ensure_ascii=False))
     return EXIT_OK

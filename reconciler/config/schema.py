@@ -84,6 +84,23 @@ def validate_document(document: Document, kind: str) -> list[Diagnostic]:
     return found
 
 
+def schema_errors(document: Document, schema_file: str) -> list[Diagnostic]:
+    """Every error of a document against a packaged schema that is not a config kind's (the
+    sandbox seed's), reported as the config's are."""
+    return [
+        diagnostic
+        for error in _file_validator(schema_file).iter_errors(document.data)
+        for diagnostic in _diagnostics(document, error)
+    ]
+
+
+@cache
+def _file_validator(schema_file: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator  # only when a file is checked (start-up)
+
+    return Draft202012Validator(json.loads(schema_text(schema_file)))
+
+
 def _diagnostics(document: Document, error: ValidationError) -> list[Diagnostic]:
     path: YamlPath = tuple(error.absolute_path)
     keyword = str(error.validator)

@@ -21,8 +21,6 @@ from typing import Any
 
 from reconciler.plan.steps import Kind, Step, Work
 
-FORMAT_VERSION = "1.0"
-
 KINDS: tuple[Kind, ...] = tuple(Kind)
 
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -231,7 +229,6 @@ class Plan:
     created_at: str = ""
     refresh_only: bool = False
     integrations: tuple[str, ...] = ()  # the --integration scope; empty = all
-    format_version: str = FORMAT_VERSION
 
     @property
     def changes(self) -> tuple[AnyOp, ...]:

@@ -1,9 +1,15 @@
 """Saved plans: the reviewed artifact of ``plan --out``, read back by ``apply FILE``.
 
 A plan file is a JSON envelope (``kind``, its own ``version``, the plan, the decisions it was
-made with, whether it was made against the embedded sandbox, and a digest over the ops). It
-holds no secret and is written 0600, atomically. ``apply FILE`` refuses a file that was edited,
-that another format wrote, or that went stale (SPEC §4): :func:`check_not_stale` says what moved.
+made with, the embedded sandbox's seed when it was made against one, and a digest over the ops).
+It holds no secret and is written 0600, atomically. ``apply FILE`` refuses a file that was
+edited, that another format wrote, or that went stale (SPEC §4): :func:`check_not_stale` names
+each path that moved.
+
+The envelope's ``version`` is this module's own: the plan inside is the saved form of
+:class:`~reconciler.plan.ops.Plan`, not the JSON plan of ``--format json`` (whose
+``format_version`` is :data:`reconciler.plan.render.json.FORMAT_VERSION`); ``reconciler show``
+renders a saved plan in any format.
 """
 
 from __future__ import annotations
@@ -18,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import StalePlanError
+from reconciler.plan.nested import ABSENT, Moved, moved
 from reconciler.plan.ops import (
     BY_ACTION,
-    FORMAT_VERSION,
     AnyOp,
     ChangeOp,
     DeleteOp,
@@ -34,9 +40,10 @@ from reconciler.plan.steps import Kind, work_from_values
 from reconciler.state import WHOLE_CONFIG
 
 PLAN_FILE_KIND = "reconciler-plan"
-# The envelope's own version: 1 (no "version" key) was written before ops carried typed work,
-# 2 had a digest over the ops only; such files are refused with a message that names it.
-PLAN_FILE_VERSION = 3
+# The envelope's own version. 1 (no "version" key) was written before ops carried typed work;
+# 2 had a digest over the ops only; 3 did not record the sandbox seed. Another version is
+# refused with a message that names it.
+PLAN_FILE_VERSION = 4
 
 
 # --- ops and plans as JSON ---------------------------------------------------------------
@@ -77,7 +84,6 @@ def op_from_dict(data: Mapping[str, Any]) -> AnyOp:
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     return {
-        "format_version": plan.format_version,
         "config_path": plan.config_path,
         "config_digest": plan.config_digest,
         "git_sha": plan.git_sha,
@@ -123,7 +129,6 @@ def plan_from_dict(data: Mapping[str, Any]) -> Plan:
         created_at=data.get("created_at", ""),
         refresh_only=bool(data.get("refresh_only", False)),
         integrations=tuple(data.get("integrations", ())),
-        format_version=data.get("format_version", FORMAT_VERSION),
     )
 
 
@@ -151,20 +156,32 @@ def _options_dict(options: PlanOptions) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class SandboxSeed:
+    """The seed of the embedded sandbox world a plan was made against (its file and the SHA-256
+    of its bytes): ``apply`` opens that world with that seed's sandbox-only credentials."""
+
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
 class SavedPlan:
     plan: Plan
     options: PlanOptions
-    sandbox: bool  # made against the embedded sandbox, so applied there
+    sandbox: SandboxSeed | None  # made against the embedded sandbox, so applied there
 
 
-def write_plan_file(path: Path, plan: Plan, options: PlanOptions, *, sandbox: bool = False) -> None:
+def write_plan_file(
+    path: Path, plan: Plan, options: PlanOptions, *, sandbox: SandboxSeed | None = None
+) -> None:
     """A saved plan holds no secret; it is written 0600 all the same, atomically."""
     document = {
         "kind": PLAN_FILE_KIND,
         "version": PLAN_FILE_VERSION,
         "plan": plan_to_dict(plan),
         "options": _options_dict(options),
-        "sandbox": sandbox,  # a plan made against the embedded sandbox is applied there
+        # A plan made against the embedded sandbox is applied there, with the same seed.
+        "sandbox": None if sandbox is None else {"seed": sandbox.path, "sha256": sandbox.sha256},
         "digest": plan_digest(plan, _options_dict(options)),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -196,11 +213,22 @@ def read_plan_file(path: Path) -> SavedPlan:
             allow_replace=frozenset(raw["allow_replace"]),
             integrations=tuple(raw["integrations"]),
         )
+        sandbox = document["sandbox"]
+        seed = None if sandbox is None else SandboxSeed(sandbox["seed"], sandbox["sha256"])
     except (OSError, ValueError, KeyError, TypeError) as exc:  # SpecError is a ValueError
         raise StalePlanError(f"{path}: cannot read the saved plan: {exc}") from exc
     if document.get("digest") != plan_digest(plan, _options_dict(options)):
         raise StalePlanError(f"{path}: the saved plan was edited after it was written")
-    return SavedPlan(plan, options, bool(document.get("sandbox", False)))
+    return SavedPlan(plan, options, seed)
+
+
+def check_sandbox_seed(saved: SandboxSeed, current: SandboxSeed) -> None:
+    """A sandbox plan is applied to the world of the seed it was made with, unchanged."""
+    if saved.sha256 != current.sha256:
+        raise StalePlanError(
+            "the saved plan is stale; make a new plan:\n  "
+            f"the sandbox seed {saved.path} changed since the plan was made"
+        )
 
 
 def check_not_stale(
@@ -238,7 +266,47 @@ def check_not_stale(
             moved.append(f"{where}: now needs {b.action}")
         elif b is None:
             moved.append(f"{where}: no longer needs {a.action}")
-        elif a.remote_fingerprint != b.remote_fingerprint or op_to_dict(a) != op_to_dict(b):
-            moved.append(f"{where}: the live object changed since the plan was made")
+        else:
+            moved += [f"{where}: {line}" for line in op_moved(a, b)]
     if moved:
         raise StalePlanError("the saved plan is stale; make a new plan:\n  " + "\n  ".join(moved))
+
+
+def op_moved(planned: AnyOp, now: AnyOp) -> list[str]:
+    """What moved in one op between the saved plan and a fresh one: a line per nested path
+    (deepdiff over the op's saved form, its changes keyed by field), or, when only the live
+    object's fingerprint moved, that. Empty for the same op (one comparison, no deepdiff)."""
+    before, after = op_to_dict(planned), op_to_dict(now)
+    if before == after:
+        return []
+    paths = [
+        item
+        for item in _shown_paths(moved(_keyed(before), _keyed(after)))
+        if item.path != ("remote_fingerprint",)
+    ]
+    if paths:
+        return [f"{item.text}: {_value(item.before)} when planned, {_value(item.after)} now"
+                for item in paths]  # fmt: skip
+    if planned.remote_fingerprint != now.remote_fingerprint:
+        return ["the live object changed since the plan was made"]
+    return []
+
+
+def _keyed(data: dict[str, Any]) -> dict[str, Any]:
+    """An op's saved form with its changes keyed by field (a path names a field, not an index)."""
+    return {**data, "changes": {change["field"]: change for change in data["changes"]}}
+
+
+def _shown_paths(items: Sequence[Moved]) -> list[Moved]:
+    """A field's change row is made from its before and after: when either moved, the row's
+    own paths say it again and are left out."""
+    fields = {item.path[1] for item in items if len(item.path) > 1 and item.path[0] != "changes"}
+    return [
+        item
+        for item in items
+        if not (item.path[0] == "changes" and len(item.path) > 1 and item.path[1] in fields)
+    ]
+
+
+def _value(value: Any) -> str:
+    return "absent" if value is ABSENT else json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -2,7 +2,10 @@
 
 ``Sandbox.open(data_dir, seed)`` loads ``data_dir/world.json`` when it exists (so separate CLI runs
 see one world) and otherwise builds the world from the seed file (the packaged
-``default-seed.yaml`` when none is given). ``sandbox.serve(host, port, faults)`` starts both apps on
+``default-seed.yaml`` when none is given), checked against ``schemas/sandbox-seed.json``. The
+world records the seed it was made from (path and SHA-256): a different seed given for an
+existing world is refused (``reconciler sandbox reset`` starts again), and the credentials of a
+world are read from its own seed. ``sandbox.serve(host, port, faults)`` starts both apps on
 one loopback port. Every request runs under a file lock (``data_dir/world.lock``): the world is
 reloaded first if another process wrote it, and written back afterwards, atomically (temp file,
 mode 0600, ``os.replace``) whenever it changed. SPEC §6.
@@ -11,6 +14,7 @@ mode 0600, ``os.replace``) whenever it changed. SPEC §6.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import tempfile
@@ -19,11 +23,13 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from reconciler.config.diagnostics import sort_diagnostics
+from reconciler.config.loader import display_path, parse_file
+from reconciler.config.schema import schema_errors
 from reconciler.errors import ConfigError, CorruptStateError
 from reconciler.sandbox.core import Faults, Request, Response, SandboxServer
 from reconciler.sandbox.dotmailer import DotmailerApp
@@ -37,24 +43,58 @@ WORLD_FORMAT = 1
 DEFAULT_SEED = Path(__file__).with_name("default-seed.yaml")
 
 
+SEED_SCHEMA = "sandbox-seed.json"
+
+
+@dataclass(frozen=True)
+class SeedRecord:
+    """The seed a world was made from: its file (absolute) and the SHA-256 of its bytes."""
+
+    path: str
+    sha256: str
+
+    @classmethod
+    def of(cls, path: Path) -> SeedRecord:
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read the sandbox seed: {exc.strerror}") from None
+        return cls(str(path.resolve()), digest)
+
+
 def load_seed(path: Path) -> dict[str, Any]:
-    """Read a seed YAML file; the top level is a mapping with ``dotmailer`` and ``oro`` keys."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the sandbox seed: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: the sandbox seed is not valid YAML: {exc}") from None
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: the sandbox seed must be a mapping with dotmailer and oro keys")
-    unknown = sorted(set(raw) - {"dotmailer", "oro"})
-    if unknown:
+    """Read a seed YAML file (one document) and check it against the seed schema: every
+    problem is reported at its file, line and column."""
+    documents, problems = parse_file(path)
+    if len(documents) > 1:
+        raise ConfigError(f"{display_path(path)}: a sandbox seed is one YAML document")
+    if not problems and documents:
+        problems = schema_errors(documents[0], SEED_SCHEMA)
+    if problems:
+        count = f"{len(problems)} error{'s' if len(problems) > 1 else ''}"
         raise ConfigError(
-            f"{path}: unknown top-level keys in the sandbox seed: {', '.join(unknown)}"
+            f"{count} in the sandbox seed {display_path(path)}", tuple(sort_diagnostics(problems))
         )
-    return raw
+    data = documents[0].data if documents else {}
+    assert isinstance(data, dict)  # the schema says so
+    return data
+
+
+def remove_world(data_dir: Path) -> list[Path]:
+    """Delete the world kept in ``data_dir`` (under its lock); the files removed."""
+    removed: list[Path] = []
+    if not (data_dir / WORLD_FILE).exists():
+        return removed
+    fd = os.open(data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        for path in [*sorted(data_dir.glob(".world-*.tmp")), data_dir / WORLD_FILE]:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    finally:
+        os.close(fd)
+    (data_dir / LOCK_FILE).unlink(missing_ok=True)
+    return removed
 
 
 class _Mounted:
@@ -90,6 +130,7 @@ class Sandbox:
         self._lock = threading.RLock()
         self._seen: tuple[int, int, int] | None = None
         self._written: str | None = None
+        self.seed: SeedRecord | None = None  # None: in memory, or a world older than the record
 
     # -- construction --------------------------------------------------------------------
 
@@ -102,7 +143,10 @@ class Sandbox:
         clock: Clock = time.time,
         oro_mode: str = "extended",
     ) -> Sandbox:
-        """Load ``data_dir/world.json``, or build the world from ``seed`` and write it there."""
+        """Load ``data_dir/world.json``, or build the world from ``seed`` and write it there.
+
+        A ``seed`` other than the one an existing world was made from is refused: the world
+        would not be the seed's, nor its credentials the seed's."""
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         sandbox = cls(
             data_dir, DotmailerApp(None, clock=clock), None, clock=clock, oro_mode=oro_mode
@@ -110,10 +154,27 @@ class Sandbox:
         with sandbox._file_lock():
             if (data_dir / WORLD_FILE).exists():
                 sandbox._reload()
+                if seed is not None:
+                    sandbox._check_seed(SeedRecord.of(seed))
             else:
-                sandbox._build(load_seed(seed or DEFAULT_SEED))
+                path = seed or DEFAULT_SEED
+                record = SeedRecord.of(path)
+                sandbox._build(load_seed(path))
+                sandbox.seed = record
                 sandbox._persist()
         return sandbox
+
+    def _check_seed(self, given: SeedRecord) -> None:
+        if self.seed is None or self.seed.sha256 == given.sha256:
+            return
+        assert self.data_dir is not None
+        world = display_path(self.data_dir / WORLD_FILE)
+        was = "that file as it was then" if self.seed.path == given.path else self.seed.path
+        raise ConfigError(
+            f"the sandbox world {world} was made from {was}, not from {given.path}; "
+            f"`reconciler sandbox reset --data-dir {display_path(self.data_dir)}` removes it, "
+            "and the next run starts from the seed it is given"
+        )
 
     @classmethod
     def in_memory(
@@ -175,6 +236,7 @@ class Sandbox:
     def snapshot(self) -> dict[str, Any]:
         return {
             "format": WORLD_FORMAT,
+            "seed": None if self.seed is None else asdict(self.seed),
             "oroMode": self.oro_mode,
             "dotmailer": self.dotmailer.snapshot(),
             "oro": self.oro.snapshot() if self.oro is not None else None,
@@ -213,6 +275,8 @@ class Sandbox:
             if not isinstance(raw, dict) or raw.get("format") != WORLD_FORMAT:
                 raise ValueError("unknown format")
             self.dotmailer = DotmailerApp.restore(raw["dotmailer"], clock=self.clock)
+            seed = raw.get("seed")
+            self.seed = None if seed is None else SeedRecord(seed["path"], seed["sha256"])
             if raw.get("oro") is not None:
                 self.oro = OroApp.restore(raw["oro"], clock=self.clock, mode=self.oro_mode)
                 self._connect()

@@ -7,16 +7,22 @@ state, apply) is exercised over real HTTP.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 import yaml
+from jsonschema import Draft202012Validator
 
 from reconciler.cli import main
+from reconciler.config.schema import schema_text
+from reconciler.plan.render import plan_json
+from reconciler.plan.saved import read_plan_file
 from reconciler.sandbox.core import SandboxServer
 from reconciler.sandbox.world import DEFAULT_SEED, Sandbox
 
@@ -85,6 +91,33 @@ def duplicates(counts: Counter[tuple[str, ...]]) -> dict[tuple[str, ...], int]:
     return {key: n for key, n in sorted(counts.items()) if n > 1}
 
 
+@cache
+def plan_validator() -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_text("plan.json")))
+
+
+def check_plan(document: Any) -> None:
+    """A JSON plan the suite made, checked against the published schema (`reconciler schema
+    plan`): every error, with its path, fails the test that made it."""
+    errors = [
+        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for error in plan_validator().iter_errors(document)
+    ]
+    assert errors == [], "the JSON plan does not match schemas/plan.json"
+
+
+def check_plans_of(args: tuple[str, ...], code: int, out: str, workdir: Path) -> None:
+    """Every JSON plan of the end-to-end suite is checked against the schema: a `plan` or
+    `show` printed as JSON, and the plan of every file `plan --out` wrote."""
+    if code not in (0, 2) or not args or args[0] not in ("plan", "show"):
+        return
+    if "--format" in args and args[args.index("--format") + 1] == "json":
+        check_plan(json.loads(out))
+    if args[0] == "plan" and "--out" in args:
+        saved = read_plan_file(workdir / args[args.index("--out") + 1])
+        check_plan(json.loads(json.dumps(plan_json(saved.plan))))
+
+
 @dataclass
 class Run:
     code: int
@@ -143,4 +176,5 @@ class World:
         code = main(list(args))
         captured = capsys.readouterr()
         self.outputs += [captured.out, captured.err]
+        check_plans_of(args, code, captured.out, self.workdir)
         return Run(code, captured.out, captured.err)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
+from reconciler.plan.nested import ABSENT, moved
 from reconciler.plan.ops import (
     AdoptOp,
     CreateOp,
@@ -115,7 +117,14 @@ def merged(
 
 
 def field_changes(op: Op) -> tuple[FieldChange, ...]:
-    """The field rows an op shows, sorted by field name.
+    """The detail rows an op shows, sorted by field name: :func:`field_rows`, with each row
+    whose two sides are structured split into the nested values that moved
+    (:func:`nested_rows`)."""
+    return tuple(sorted(nested_rows(field_rows(op)), key=lambda row: row.field))
+
+
+def field_rows(op: Op) -> tuple[FieldChange, ...]:
+    """The field rows of an op, whole values, sorted by field name.
 
     Create shows every field it writes, delete every field it removes, read the values it
     resolved, sync its connector and force flag; update, replace and adopt show their changes
@@ -146,6 +155,38 @@ def field_changes(op: Op) -> tuple[FieldChange, ...]:
     return tuple(sorted(rows, key=lambda row: row.field))
 
 
+def nested_rows(rows: Iterable[FieldChange]) -> list[FieldChange]:
+    """Each row whose before and after are both objects (a mapped data field's
+    ``{"entity_fields": [...], "two_way_sync": bool}``) becomes one row per nested value that
+    moved, named by its path as deepdiff finds it (``field.FULLNAME.entity_fields``); every
+    other row stays as it is. A value absent on one side is null there."""
+    result: list[FieldChange] = []
+    for row in rows:
+        inner = (
+            moved(row.before, row.after)
+            if not row.sensitive and type(row.before) is dict and type(row.after) is dict
+            else ()
+        )
+        if not inner:
+            result.append(row)
+            continue
+        result += [
+            replace(
+                row,
+                field=f"{row.field}.{item.text}",
+                before=None if item.before is ABSENT else item.before,
+                after=None if item.after is ABSENT else item.after,
+            )
+            for item in inner
+        ]
+    return result
+
+
+def drift_rows(changes: Iterable[FieldChange]) -> list[FieldChange]:
+    """A drifted object's rows, sorted, nested values split as in :func:`nested_rows`."""
+    return sorted(nested_rows(changes), key=lambda row: row.field)
+
+
 def sync_values(op: SyncOp) -> dict[str, Any]:
     values = dict(op.after or {})
     if op.connector is not None:
@@ -167,7 +208,7 @@ def forcing_fields(op: ReplaceOp) -> frozenset[str]:
     """Fields marked ``# forces replacement``: the flagged ones, or every change of a replace
     whose compare flagged none (a replace happens because of its changes)."""
     flagged = frozenset(c.field for c in op.changes if c.forces_replacement)
-    return flagged or frozenset(c.field for c in field_changes(op))
+    return flagged or frozenset(c.field for c in field_rows(op))
 
 
 def is_gated(op: Op) -> bool:

@@ -1,24 +1,38 @@
 """Plan as versioned JSON, modelled on ``terraform show -json`` (plan-apply-anchors.md §1 row 5,
-§2.10, §2.11; Terraform ``website/docs/internals/json-format.mdx``).
+§2.3, §2.10, §2.11; Terraform ``website/docs/internals/json-format.mdx``).
 
-Shape (``format_version`` "1.0")::
+Shape (``format_version`` "1.1", published as ``reconciler schema plan``)::
 
     {"format_version", "reconciler_version", "created_at", "refresh_only", "integrations",
      "config": {"path", "digest", "git_sha"}, "state": {"lineage", "serial"},
-     "resource_changes": [{"address", "previous_address", "kind", "integration",
-                           "change": {"actions", "before", "after", "before_sensitive",
-                                      "after_sensitive", "replace_paths", "importing"},
-                           "reason", "blocked", "gated", "remote_ids", "remote_fingerprint"}],
+     "resource_changes": [{"address", "previous_address", "mode", "type", "name",
+                           "provider_name", "integration",
+                           "change": {"actions", "before", "after", "after_unknown",
+                                      "before_sensitive", "after_sensitive", "replace_paths",
+                                      "importing"},
+                           "action_reason", "blocked", "gated", "remote_ids",
+                           "remote_fingerprint", "kind", "reason"}],
      "resource_drift": [{"address", "integration", "reverted", "change": {...}}],
      "syncs": [{"address", "integration", "connector", "force", "reason"}],
      "warnings": [...], "summary": {...}}
+
+Terraform's names where the concept is the same: ``mode`` is ``"data"`` for an owner (read
+through Oro, never written: Terraform's data source) and ``"managed"`` for every op that writes;
+``type`` is the kind (``integration``, ``data_field``, ``address_book``, ``mapping``, ``sync``,
+``owner``); ``name`` the object's own name (the address's last segment; an integration's name
+for the integration and its sync); ``provider_name`` is :data:`PROVIDER_NAME` for every op (one
+provider, this tool); ``action_reason`` the op's reason code; ``after_unknown`` is ``{}``:
+every value of ``after`` is known when the plan is made (remote ids, assigned at apply, are not
+part of ``after``). ``kind`` and ``reason`` repeat ``type`` and ``action_reason`` under their
+1.0 names for this format version only; 2.0 drops them.
 
 Actions, as Terraform spells them: create ``["create"]``, update ``["update"]``, replace
 ``["delete", "create"]``, delete ``["delete"]``, read ``["read"]``, sync ``["sync"]``. Adopt
 follows Terraform's import: ``["no-op"]`` (or ``["update"]`` when the adopted object also
 changes, e.g. a password written on adopt) with ``change.importing = {"remote_ids": {...}}``;
-``importing`` is null for every other op. Policies written for Terraform plans (``"delete" in
-actions``) therefore read this plan unchanged.
+``importing`` is null for every other op. Policies written for Terraform plans (resources whose
+``mode`` is ``"managed"`` and whose ``actions`` contain ``"delete"``) therefore read this plan
+unchanged.
 
 Every op is in ``resource_changes``, in plan order; ``syncs`` repeats the sync ops' connector
 and force flag for readers that only want the syncs. Sensitive fields never appear in ``before``
@@ -30,6 +44,7 @@ when none). ``integrations`` is the plan's ``--integration`` scope (empty = all)
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -48,6 +63,7 @@ from reconciler.plan.ops import (
     UpdateOp,
 )
 from reconciler.plan.render.common import (
+    address_key,
     drift_sensitive_names,
     field_changes,
     forcing_fields,
@@ -57,6 +73,11 @@ from reconciler.plan.render.common import (
     sync_values,
     without,
 )
+from reconciler.plan.steps import Kind
+
+FORMAT_VERSION = "1.1"
+# Terraform's provider source address form (hostname/namespace/type): one provider, this tool.
+PROVIDER_NAME = "reconciler.dev/reconciler/oro-dotmailer"
 
 
 def render_json(plan: Plan) -> str:
@@ -66,7 +87,7 @@ def render_json(plan: Plan) -> str:
 def plan_json(plan: Plan) -> dict[str, Any]:
     counts = plan.counts()
     return {
-        "format_version": plan.format_version,
+        "format_version": FORMAT_VERSION,
         "reconciler_version": __version__,
         "created_at": plan.created_at,
         "refresh_only": plan.refresh_only,
@@ -109,12 +130,17 @@ def resource_change(op: Op) -> dict[str, Any]:
     return {
         "address": op.address,
         "previous_address": op.previous_address,
-        "kind": op.kind,
+        "mode": "data" if isinstance(op, ReadOp) else "managed",
+        "type": str(op.kind),
+        "name": _name(op),
+        "provider_name": PROVIDER_NAME,
+        "kind": str(op.kind),
         "integration": op.integration,
         "change": {
             "actions": actions(op),
             "before": without(before, secret),
             "after": without(after, secret),
+            "after_unknown": {},
             "before_sensitive": _mask(before, secret),
             "after_sensitive": _mask(after, secret),
             # Which secrets this op writes: a create all it lists, an update those whose
@@ -131,6 +157,7 @@ def resource_change(op: Op) -> dict[str, Any]:
                 else None
             ),
         },
+        "action_reason": op.reason,
         "reason": op.reason,
         "blocked": op.blocked,
         "gated": is_gated(op),
@@ -139,13 +166,24 @@ def resource_change(op: Op) -> dict[str, Any]:
     }
 
 
+def _name(op: Op) -> str:
+    if op.kind in (Kind.INTEGRATION, Kind.SYNC) and op.integration is not None:
+        return op.integration
+    return address_key(op.address)
+
+
 def resource_drift(item: Drift) -> dict[str, Any]:
     """Terraform's ``resource_drift``: before = what we last applied, after = what is live."""
     secret = drift_sensitive_names(item.changes)
     before = merged(None, item.changes, "before")
     after = merged(None, item.changes, "after")
+    kind = _drift_kind(item.address)
     return {
         "address": item.address,
+        "mode": "managed",
+        "type": kind,
+        "name": address_key(item.address),
+        "provider_name": PROVIDER_NAME,
         "integration": item.integration,
         "reverted": item.reverted,
         "change": {
@@ -153,10 +191,20 @@ def resource_drift(item: Drift) -> dict[str, Any]:
             "actions": ["delete"] if item.gone else ["update"],
             "before": without(before, secret),
             "after": without(after, secret),
+            "after_unknown": {},
             "before_sensitive": _mask(before, secret),
             "after_sensitive": _mask(after, secret),
         },
     }
+
+
+_KIND_SEGMENT = re.compile(r'^integration(?:\.[A-Za-z0-9_-]+|\["(?:[^"\\]|\\.)*"\])\.([a-z_]+)')
+
+
+def _drift_kind(address: str) -> str:
+    """The kind in a drifted object's address (``integration.emea.data_field.X``: data_field)."""
+    match = _KIND_SEGMENT.match(address)
+    return match.group(1) if match else address.split(".", 1)[0].split("[", 1)[0]
 
 
 def _sides(op: Op) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:

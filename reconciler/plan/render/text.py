@@ -26,6 +26,7 @@ from reconciler.plan.ops import (
 from reconciler.plan.render.common import (
     REFRESH_ONLY_NOTE,
     SENSITIVE,
+    drift_rows,
     drift_sensitive_names,
     field_changes,
     forcing_fields,
@@ -171,7 +172,7 @@ def drift_lines(drift: Sequence[Drift]) -> list[Line]:
             continue
         secret = drift_sensitive_names(item.changes)
         outcome = "# apply will revert" if item.reverted else "# left as is"
-        for change in sorted(item.changes, key=lambda c: c.field):
+        for change in drift_rows(item.changes):
             if change.field in secret:
                 values = SENSITIVE
             else:

@@ -27,23 +27,68 @@ def test_plan_json_round_trips_through_json_with_the_documented_keys() -> None:
         "syncs",
         "warnings",
     ]
-    assert (data["format_version"], data["reconciler_version"]) == ("1.0", __version__)
+    assert (data["format_version"], data["reconciler_version"]) == ("1.1", __version__)
     assert data["config"] == {"path": "config/", "digest": "sha256:1f2e3d", "git_sha": "a1b2c3d"}
     assert data["state"] == {"lineage": "6f1c0c52-0000-4000-8000-000000000001", "serial": 7}
     assert {tuple(sorted(entry)) for entry in data["resource_changes"]} == {
         (
+            "action_reason",
             "address",
             "blocked",
             "change",
             "gated",
             "integration",
             "kind",
+            "mode",
+            "name",
             "previous_address",
+            "provider_name",
             "reason",
             "remote_fingerprint",
             "remote_ids",
+            "type",
         )
     }
+
+
+def test_terraform_names_with_the_1_0_names_as_aliases() -> None:
+    entries = plan_json(mixed_plan())["resource_changes"]
+    assert [
+        (e["address"], e["mode"], e["type"], e["name"], e["action_reason"]) for e in entries
+    ] == [
+        ("owner.marketing-ops", "data", "owner", "marketing-ops", "owner_lookup"),
+        ("integration.apac", "managed", "integration", "apac", "exists_unmanaged"),
+        (
+            "integration.apac.data_field.LOYALTY_TIER",
+            "managed",
+            "data_field",
+            "LOYALTY_TIER",
+            "not_in_state",
+        ),
+        ("integration.emea.data_field.SCORE", "managed", "data_field", "SCORE", "not_in_state"),
+        (book(TRICKY_BOOK), "managed", "address_book", TRICKY_BOOK, "config_changed"),
+        (book("Newsletter EMEA"), "managed", "address_book", "Newsletter EMEA", "renamed"),
+        (
+            "integration.emea.data_field.LOYALTY",
+            "managed",
+            "data_field",
+            "LOYALTY",
+            "immutable_field_changed",
+        ),
+        (
+            "integration.emea.data_field.OLD_SCORE",
+            "managed",
+            "data_field",
+            "OLD_SCORE",
+            "removed_from_config",
+        ),
+        ("integration.apac.sync", "managed", "sync", "apac", "config_changed"),
+        ("integration.emea.sync", "managed", "sync", "emea", "config_changed"),
+    ]
+    for entry in entries:
+        assert (entry["kind"], entry["reason"]) == (entry["type"], entry["action_reason"])
+        assert entry["provider_name"] == "reconciler.dev/reconciler/oro-dotmailer"
+        assert entry["change"]["after_unknown"] == {}
 
 
 def test_actions_follow_terraform() -> None:
@@ -86,24 +131,34 @@ def test_drift_syncs_warnings_and_summary() -> None:
     assert data["resource_drift"] == [
         {
             "address": book(TRICKY_BOOK),
+            "mode": "managed",
+            "type": "address_book",
+            "name": TRICKY_BOOK,
+            "provider_name": "reconciler.dev/reconciler/oro-dotmailer",
             "integration": "emea",
             "reverted": True,
             "change": {
                 "actions": ["update"],
                 "before": {"visibility": "Private"},
                 "after": {"visibility": "Public"},
+                "after_unknown": {},
                 "before_sensitive": {},
                 "after_sensitive": {},
             },
         },
         {
             "address": "integration.emea.data_field.NOTES",
+            "mode": "managed",
+            "type": "data_field",
+            "name": "NOTES",
+            "provider_name": "reconciler.dev/reconciler/oro-dotmailer",
             "integration": "emea",
             "reverted": False,
             "change": {
                 "actions": ["update"],
                 "before": {"notes": "set by us"},
                 "after": {"notes": "edited in Oro"},
+                "after_unknown": {},
                 "before_sensitive": {"password": True},
                 "after_sensitive": {"password": True},
             },

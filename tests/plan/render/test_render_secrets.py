@@ -88,6 +88,7 @@ def test_json_masks_sensitive_fields_and_keeps_the_rest() -> None:
         "actions": ["update"],
         "before": {},
         "after": {},
+        "after_unknown": {},
         "before_sensitive": {"password": True},
         "after_sensitive": {"password": True},
     }
