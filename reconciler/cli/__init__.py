@@ -42,7 +42,16 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from reconciler.cli import apply, plan, schema, state_import, sync, validate, version
+    from reconciler.cli import (
+        apply,
+        import_estate,
+        plan,
+        schema,
+        state_import,
+        sync,
+        validate,
+        version,
+    )
     from reconciler.cli import sandbox as sandbox_cli
     from reconciler.cli import state as state_cli
 
@@ -50,6 +59,7 @@ def _register() -> None:
         validate.command,
         plan.command,
         apply.command,
+        import_estate.command,
         sync.command,
         state_cli.group,
         sandbox_cli.group,
