@@ -8,9 +8,10 @@ Layout (docs/import.md)::
     mappings.yaml              the DataFieldMapping documents
     schemas/*.json             the JSON Schemas every document's modeline names
 
-The directory must be new, empty, or hold only files this import writes (an earlier import of
-the same estate): a file left from something else would become part of the config, and one
-left from an integration since deleted would make the next plan create it again.
+The directory must be new, empty, or an earlier import's (its reconciler.yaml says so) holding
+only files this import writes: a hand-written config is never overwritten, a file left from
+something else would become part of the config, and one left from an integration since deleted
+would make the next plan create it again.
 """
 
 from __future__ import annotations
@@ -79,7 +80,13 @@ def write_tree(out: Path, files: Mapping[str, str]) -> None:
     other files (hidden ones, such as ``.git`` or ``.reconciler``, aside)."""
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} is a file; --out names a directory")
-    others = sorted(set(_listing(out)) - set(files)) if out.is_dir() else []
+    found = _listing(out) if out.is_dir() else []
+    if found and not _written_by_import(out / SETTINGS_FILE):
+        raise UsageError(
+            f"{out} holds files, and its {SETTINGS_FILE} was not written by `reconciler "
+            "import`; import into a new or empty directory"
+        )
+    others = sorted(set(found) - set(files))
     if others:
         shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
         raise UsageError(
@@ -98,6 +105,15 @@ def write_tree(out: Path, files: Mapping[str, str]) -> None:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+def _written_by_import(settings: Path) -> bool:
+    """Whether ``settings`` is a reconciler.yaml an import wrote: its comments say so."""
+    try:
+        head = settings.read_text(encoding="utf-8").splitlines()[:2]
+    except (OSError, UnicodeDecodeError):
+        return False
+    return len(head) == 2 and head[1] == f"# {_HEADER[0]}"
 
 
 def _listing(root: Path) -> list[str]:

@@ -407,6 +407,19 @@ def test_some_integrations_are_imported_with_what_they_share(
     assert planned.code == 2
     assert planned.out.endswith("0 to delete, 1 to adopt; 0 syncs to schedule.\n")
 
+    # Over an earlier import, a file it would not write stops it (here: another integration).
+    written = files(out)
+    (out / "integrations" / "amer.yaml").write_text("# by hand\n", encoding="utf-8")
+    again = world.cli("import", "--out", "some", "--integration", "emea", "--config",
+                      str(world.config), capsys=capsys)  # fmt: skip
+    assert (again.code, again.err) == (
+        64,
+        "error: some holds files this import would not write (integrations/amer.yaml); "
+        "import into a new or empty directory, or remove them\n",
+    )
+    (out / "integrations" / "amer.yaml").unlink()
+    assert files(out) == written
+
 
 def test_usage_errors_write_and_record_nothing(
     world: World, capsys: pytest.CaptureFixture[str]
@@ -419,18 +432,19 @@ def test_usage_errors_write_and_record_nothing(
         64,
         "error: Oro has no dotmailer integration named 'nope' (it has: amer, apac, emea)\n",
     )
-    taken = world.workdir / "taken"
-    (taken / "notes").mkdir(parents=True)
-    (taken / "notes" / "todo.yaml").write_text("a: 1\n", encoding="utf-8")
-    (taken / ".git").mkdir()
+    hand_written = world.workdir / "taken"
+    hand_written.mkdir()
+    (hand_written / "reconciler.yaml").write_text("apiVersion: reconciler/v1\n", "utf-8")
+    (hand_written / ".git").mkdir()
     refused = world.cli("import", "--out", "taken", "--config", str(world.config), capsys=capsys)
     assert (refused.code, refused.err) == (
         64,
-        "error: taken holds files this import would not write (notes/todo.yaml); import into "
-        "a new or empty directory, or remove them\n",
+        "error: taken holds files, and its reconciler.yaml was not written by `reconciler "
+        "import`; import into a new or empty directory\n",
     )
     assert not (world.workdir / "x").exists()
-    assert sorted(p.name for p in taken.iterdir()) == [".git", "notes"]
+    assert sorted(p.name for p in hand_written.iterdir()) == [".git", "reconciler.yaml"]
+    assert (hand_written / "reconciler.yaml").read_text("utf-8") == "apiVersion: reconciler/v1\n"
     listed = world.cli("state", "list", capsys=capsys)
     assert listed.out == ""
 
