@@ -14,7 +14,7 @@ from pathlib import Path
 from reconciler.config.secrets import DOTMAILER_PASSWORD, resolve_secret
 from reconciler.errors import ConfigError
 from reconciler.execute import IntegrationSecrets
-from reconciler.model import DesiredState, Integration
+from reconciler.model import DesiredState, Integration, Settings
 from reconciler.providers.dotmailer import DotmailerClient
 from reconciler.providers.limits import RateLimiter
 from reconciler.providers.oro import OroClient
@@ -59,10 +59,7 @@ def resolve_secrets(
     return result
 
 
-def oro_client(
-    desired: DesiredState, config_path: Path, sandbox: EmbeddedSandbox | None
-) -> OroClient:
-    settings = desired.settings
+def oro_client(settings: Settings, config_path: Path, sandbox: EmbeddedSandbox | None) -> OroClient:
     if sandbox is not None:
         client_id, secret = sandbox.oro_client
         return OroClient(sandbox.url, client_id, secret, api_base="/admin/api")
@@ -110,17 +107,20 @@ class DotmailerClients:
         self._limiters: dict[str, RateLimiter] = {}
 
     def __call__(self, integration: Integration) -> DotmailerClient:
-        client = self._clients.get(integration.name)
+        return self.account(integration.name, integration.connection.username)
+
+    def account(self, name: str, username: str) -> DotmailerClient:
+        """The client of integration ``name``, whose API user is ``username``."""
+        client = self._clients.get(name)
         if client is None:
-            username = integration.connection.username
             client = DotmailerClient(
                 username,
-                self._secrets[integration.name].password,
+                self._secrets[name].password,
                 api_url=self._api_url,
                 timeout=self._timeout,
                 limiter=self._limiters.setdefault(username.casefold(), RateLimiter()),
             )
-            kept = self._clients.setdefault(integration.name, client)
+            kept = self._clients.setdefault(name, client)
             if kept is not client:
                 client.close()  # another thread made one first
             client = kept

@@ -63,6 +63,20 @@ DOTMAILER_CONNECTORS: tuple[str, ...] = (
 )
 DATAFIELD_CONNECTOR = "datafield"
 
+# The mappings Oro makes on its own after an integration's first data-field import, for every
+# entity with the fields and no mapping yet: data field <- entity fields (never two-way), and a
+# sync priority per entity, 0 for any other (oroinc/OroCRMDotmailerBundle 873def61
+# EventListener/AddDefaultMappingListener.php:62-101, 189-228).
+DEFAULT_MAPPING_CONFIGS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("FIRSTNAME", ("firstName",)),
+    ("LASTNAME", ("lastName",)),
+    ("FULLNAME", ("firstName", "lastName")),
+)
+DEFAULT_MAPPING_PRIORITIES: Mapping[str, int] = {
+    "Oro\\Bundle\\ContactBundle\\Entity\\Contact": 20,
+    "Oro\\Bundle\\SalesBundle\\Entity\\Lead": 10,
+}
+
 # oro-jsonapi.md §9 E: Oro's default OAuth web-app domain (OAuthManager::API_ENDPOINT).
 DEFAULT_OAUTH_DOMAIN = "https://r1-app.dotmailer.com/"
 

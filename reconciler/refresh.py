@@ -7,12 +7,17 @@ which compare checks the mapped data fields against). dotmailer costs three call
 integration (account-info, which is also "Check connection" and region discovery; the
 data-field list; the address-book list, paged by 1000),
 with bounded concurrency across integrations (SPEC §4: never one GET per object).
+
+:func:`refresh` reads what a desired state names; :func:`read_world` is the one reader behind
+it, told by a :class:`Reads` what to read, which ``reconciler import`` also uses for an estate
+no config describes yet.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from reconciler.errors import RemoteError
@@ -42,6 +47,7 @@ class DotmailerReader(Protocol):
 
 class OroReader(Protocol):
     def list_users(self, usernames: Sequence[str]) -> list[LiveUser]: ...
+    def list_users_by_id(self, ids: Sequence[str]) -> list[LiveUser]: ...
     def list_organizations(self) -> list[Organization]: ...
     def list_business_units(self) -> list[BusinessUnit]: ...
     def list_marketing_lists(self) -> list[MarketingList]: ...
@@ -65,6 +71,32 @@ def read_workers(concurrency: int) -> int:
     return min(READ_CAP, max(1, concurrency) * READ_FANOUT)
 
 
+@dataclass(frozen=True)
+class Account:
+    """One integration's dotmailer account to read: ``reader`` makes its client, ``about``
+    names it in an error (``integration 'emea', dotmailer user … at emea.yaml:14:15``)."""
+
+    name: str
+    reader: Callable[[], DotmailerReader]
+    about: str
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What one read of the live world covers beside the Oro lists every read makes.
+
+    ``integrations``: the names the world holds (every Oro integration too when
+    ``all_integrations``); ``usernames``/``user_ids``: the Oro users to look up; ``entities``:
+    the entities whose fields' types to read; ``accounts``: the dotmailer accounts to read."""
+
+    integrations: Collection[str] = ()
+    all_integrations: bool = False
+    usernames: Sequence[str] = ()
+    user_ids: Sequence[str] = ()
+    entities: Sequence[str] = ()
+    accounts: Sequence[Account] = ()
+
+
 def refresh(
     desired: DesiredState,
     oro: OroReader,
@@ -76,10 +108,36 @@ def refresh(
     """The live world for the integrations in scope (all when ``integrations`` is empty)."""
     scope = set(integrations)
     wanted = [i for i in desired.integrations if not scope or i.name in scope]
-    usernames = sorted({o.username for o in desired.owners})
+    reads = Reads(
+        integrations={i.name for i in wanted},
+        all_integrations=not scope,
+        usernames=sorted({o.username for o in desired.owners}),
+        entities=mapped_entities(desired),
+        accounts=[_account(i, dotmailer_for) for i in wanted],
+    )
+    return read_world(oro, reads, concurrency=concurrency)
+
+
+def _account(
+    integration: Integration, dotmailer_for: Callable[[Integration], DotmailerReader]
+) -> Account:
+    where = f" at {integration.location}" if integration.location else ""
+    return Account(
+        integration.name,
+        lambda: dotmailer_for(integration),
+        f"integration {integration.name!r}, dotmailer user "
+        f"{integration.connection.username}{where}",
+    )
+
+
+def read_world(oro: OroReader, reads: Reads, *, concurrency: int = 4) -> LiveWorld:
+    """The live world ``reads`` describes, every list fetched concurrently."""
     workers = read_workers(concurrency)
-    with ThreadPoolExecutor(max_workers=workers + 8, thread_name_prefix="refresh") as pool:
-        users = pool.submit(oro.list_users, usernames)
+    with ThreadPoolExecutor(max_workers=workers + 9, thread_name_prefix="refresh") as pool:
+        users = [
+            *([pool.submit(oro.list_users, reads.usernames)] if reads.usernames else []),
+            *([pool.submit(oro.list_users_by_id, reads.user_ids)] if reads.user_ids else []),
+        ]
         organizations = pool.submit(oro.list_organizations)
         units = pool.submit(oro.list_business_units)
         lists = pool.submit(oro.list_marketing_lists)
@@ -87,8 +145,8 @@ def refresh(
         fields = pool.submit(oro.list_data_fields)
         books = pool.submit(oro.list_address_books)
         mappings = pool.submit(oro.list_mappings)
-        entities = {e: pool.submit(oro.entity_fields, e) for e in mapped_entities(desired)}
-        remote = _read_dotmailer(wanted, dotmailer_for, workers)
+        entities = {e: pool.submit(oro.entity_fields, e) for e in reads.entities}
+        remote = _read_dotmailer(reads.accounts, workers)
         oro_channels = {c.name: c for c in channels.result()}
         # Grouped once by channel: a scan of every list per integration was O(N^2) (30 million
         # comparisons for 1,000 integrations; docs/performance.md).
@@ -97,7 +155,7 @@ def refresh(
         mappings_of = _by_channel(mappings.result())
         structures = {e: f.result() for e, f in sorted(entities.items())}
         live = []
-        names = {i.name for i in wanted} | (set(oro_channels) if not scope else set())
+        names = set(reads.integrations) | (set(oro_channels) if reads.all_integrations else set())
         for name in sorted(names):
             channel = oro_channels.get(name)
             fields_read, books_read = remote.get(name, (None, None))
@@ -114,7 +172,7 @@ def refresh(
                 )
             )
         return LiveWorld(
-            users=tuple(users.result()),
+            users=_users(users),
             organizations=tuple(organizations.result()),
             business_units=tuple(units.result()),
             marketing_lists=tuple(lists.result()),
@@ -122,6 +180,15 @@ def refresh(
             orphan_books=books_of.get(None, ()),
             entity_fields=structures,
         )
+
+
+def _users(found: Sequence[Future[list[LiveUser]]]) -> tuple[LiveUser, ...]:
+    """The users of every lookup, each once, in the order they were found."""
+    by_id: dict[str, LiveUser] = {}
+    for future in found:
+        for user in future.result():
+            by_id.setdefault(user.id, user)
+    return tuple(by_id.values())
 
 
 def mapped_entities(desired: DesiredState) -> list[str]:
@@ -154,26 +221,20 @@ def _by_channel(items: Sequence[_T]) -> dict[str | None, tuple[_T, ...]]:
 
 
 def _read_dotmailer(
-    integrations: Sequence[Integration],
-    dotmailer_for: Callable[[Integration], DotmailerReader],
-    workers: int,
+    accounts: Sequence[Account], workers: int
 ) -> dict[str, tuple[tuple[RemoteDataField, ...] | None, tuple[RemoteAddressBook, ...] | None]]:
     def read(
-        integration: Integration,
+        account: Account,
     ) -> tuple[str, tuple[tuple[RemoteDataField, ...], tuple[RemoteAddressBook, ...]]]:
         try:
-            client = dotmailer_for(integration)
+            client = account.reader()
             client.account_info()  # "Check connection" and region discovery
-            return integration.name, (
+            return account.name, (
                 tuple(client.list_data_fields()),
                 tuple(client.list_address_books()),
             )
         except RemoteError as exc:
-            where = f" at {integration.location}" if integration.location else ""
-            raise exc.about(
-                f"integration {integration.name!r}, dotmailer user "
-                f"{integration.connection.username}{where}"
-            ) from None
+            raise exc.about(account.about) from None
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dotmailer") as pool:
-        return dict(pool.map(read, integrations))
+        return dict(pool.map(read, accounts))

@@ -10,8 +10,8 @@ is injected; saved plans are :mod:`reconciler.plan.saved`'s, the sandbox boot
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +21,7 @@ from reconciler.config import load_desired_state
 from reconciler.errors import ConfigError, UsageError
 from reconciler.execute import ApplyResult, Executor, IntegrationSecrets, OpResult
 from reconciler.gitinfo import git_sha
-from reconciler.model import DesiredState, Integration, LiveWorld
+from reconciler.model import DesiredState, Integration, LiveWorld, Settings
 from reconciler.plan.compare import PlanOptions, build_plan, in_integration
 from reconciler.plan.compare.data_fields import unmatched_allowances
 from reconciler.plan.ops import Plan, ReplaceOp, address
@@ -102,19 +102,8 @@ class Session:
 
     # -- apply -----------------------------------------------------------------------------
 
-    @contextmanager
-    def locked(self, operation: str) -> Iterator[None]:
-        scopes = (
-            [f"integration:{name}" for name in sorted(self.options.integrations)]
-            if self.options.integrations
-            else [WHOLE_CONFIG]
-        )
-        with ExitStack() as stack:
-            for scope in scopes:
-                stack.enter_context(
-                    self.store.lock(scope, operation=operation, timeout=self.options.lock_timeout)
-                )
-            yield
+    def locked(self, operation: str) -> AbstractContextManager[None]:
+        return locked(self.store, self.options.integrations, operation, self.options.lock_timeout)
 
     def apply(
         self,
@@ -200,14 +189,11 @@ def open_session(options: SessionOptions, *, clock: Clock = utc_now) -> Iterator
     settings = desired.settings
     base_dir = Path.cwd()
     sandbox = start_sandbox(options.sandbox_seed, base_dir) if options.sandbox else None
-    state_url = options.state_url or (
-        SANDBOX_STATE_URL if sandbox and not os.environ.get("RECONCILER_STATE") else settings.state
-    )
-    store = open_store(state_url, base_dir=base_dir)
+    store = open_store(state_url(options.state_url, sandbox, settings), base_dir=base_dir)
     try:
         key = store.secret_key()
         secrets = resolve_secrets(desired, options.config_path, options.integrations, sandbox, key)
-        oro = oro_client(desired, options.config_path, sandbox)
+        oro = oro_client(settings, options.config_path, sandbox)
         session = Session(
             options=options,
             desired=desired,
@@ -244,6 +230,30 @@ def selected(desired: DesiredState, options: SessionOptions) -> tuple[str, ...]:
         shown = ",".join(f"{k}={v}" for k, v in options.selector)
         raise UsageError(f"no integration in {options.config_path} has the labels {shown}")
     return names
+
+
+@contextmanager
+def locked(
+    store: StateStore, integrations: Sequence[str], operation: str, timeout: float
+) -> Iterator[None]:
+    """Hold the locks of a run: one per integration in scope, or the whole config's."""
+    scopes = (
+        [f"integration:{name}" for name in sorted(integrations)] if integrations else [WHOLE_CONFIG]
+    )
+    with ExitStack() as stack:
+        for scope in scopes:
+            stack.enter_context(store.lock(scope, operation=operation, timeout=timeout))
+        yield
+
+
+def state_url(explicit: str | None, sandbox: EmbeddedSandbox | None, settings: Settings) -> str:
+    """The state a run uses: ``--state``; else, with ``--sandbox``, the sandbox's own unless
+    RECONCILER_STATE names one; else the settings'."""
+    if explicit:
+        return explicit
+    if sandbox is not None and not os.environ.get("RECONCILER_STATE"):
+        return SANDBOX_STATE_URL
+    return settings.state
 
 
 def refuse_gated(plan: Plan) -> None:

@@ -42,7 +42,17 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from reconciler.cli import apply, plan, schema, show, state_import, sync, validate, version
+    from reconciler.cli import (
+        apply,
+        import_estate,
+        plan,
+        schema,
+        show,
+        state_import,
+        sync,
+        validate,
+        version,
+    )
     from reconciler.cli import sandbox as sandbox_cli
     from reconciler.cli import state as state_cli
 
@@ -51,6 +61,7 @@ def _register() -> None:
         plan.command,
         apply.command,
         show.command,
+        import_estate.command,
         sync.command,
         state_cli.group,
         sandbox_cli.group,

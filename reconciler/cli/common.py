@@ -17,6 +17,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def session_options(func: F) -> F:
+    """Adds the options every command that plans against the live systems shares."""
+    func = click.option(
+        "--allow-literal-secrets",
+        is_flag=True,
+        help="Accept a literal string where a secret reference is expected.",
+    )(func)
+    return live_options(func)
+
+
+def live_options(func: F) -> F:
     """Adds the options every command that talks to the live systems shares."""
     decorators = [
         click.option(
@@ -42,11 +52,6 @@ def session_options(func: F) -> F:
             default=0.0,
             show_default=True,
             help="Seconds to wait for the state lock before giving up (exit 5).",
-        ),
-        click.option(
-            "--allow-literal-secrets",
-            is_flag=True,
-            help="Accept a literal string where a secret reference is expected.",
         ),
     ]
     for decorator in reversed(decorators):

@@ -18,7 +18,7 @@ from reconciler.errors import EXIT_OK
 @session_options
 def command(address: str, remote_id: str, config_path: Path, **kwargs: Any) -> int:
     """Record that ADDRESS is the live object ID (dotmailer book id, Oro id, or field name)."""
-    from reconciler.importer import import_object
+    from reconciler.adopt import import_object
     from reconciler.session import open_session
 
     with open_session(make_session_options(config_path, **kwargs)) as session:

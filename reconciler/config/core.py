@@ -153,10 +153,12 @@ def load_desired_state(
     return state, list(validation.diagnostics)
 
 
-def load_settings(path: Path, *, environ: Mapping[str, str] | None = None) -> Settings:
+def load_settings(
+    path: Path, *, environ: Mapping[str, str] | None = None, connects: bool = False
+) -> Settings:
     """Only the settings: ``reconciler.yaml`` of the config directory ``path`` (or the file
     itself), defaults when absent, then RECONCILER_* overrides. Raises ConfigError when the file
-    is invalid."""
+    is invalid. ``connects``: as for :func:`load_desired_state`."""
     file = path if path.is_file() else path / SETTINGS_FILE
     settings = Settings()
     if file.is_file():
@@ -171,4 +173,6 @@ def load_settings(path: Path, *, environ: Mapping[str, str] | None = None) -> Se
             raise ConfigError(f"{display_path(file)} is invalid", tuple(errors))
         if documents:
             settings = _settings(documents[0])
+    if connects:
+        check_credential_settings(settings, environ)
     return apply_env_overrides(settings, environ)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.model import (
+    DEFAULT_OAUTH_DOMAIN,
     LiveWorld,
     OroAddressBook,
     OroDataField,
@@ -73,8 +74,19 @@ def live_integration(oro: OroIntegration, world: LiveWorld) -> IntegrationSpec:
         business_unit=units.get(oro.business_unit_id or "", oro.business_unit_id),
         username=oro.username,
         oauth_client_id=oro.client_id or None,
-        custom_domain=oro.custom_domain or None,
+        custom_domain=oauth_domain(oro),
     )
+
+
+def oauth_domain(oro: OroIntegration) -> str | None:
+    """The web-app domain OAuth uses: none without a client id (single sign-on is offered only
+    with one, oroinc/OroCRMDotmailerBundle 873def61 ``Controller/DotmailerController.php:146``),
+    else the transport's, or Oro's default when empty (``Model/OAuthManager.php:56``:
+    ``getCustomDomain() ?: self::API_ENDPOINT``). So a hand-made integration's empty domain
+    reads as the default a config's ``oauth`` has, and never makes a diff."""
+    if not oro.client_id:
+        return None
+    return oro.custom_domain or DEFAULT_OAUTH_DOMAIN
 
 
 def live_data_field(

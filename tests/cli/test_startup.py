@@ -63,7 +63,9 @@ def test_validating_the_examples_loads_no_heavy_library() -> None:
     )
 
 
-@pytest.mark.parametrize("argv", [("plan", "--help"), ("state", "list", "--help")])
+@pytest.mark.parametrize(
+    "argv", [("plan", "--help"), ("state", "list", "--help"), ("import", "--help")]
+)
 def test_a_command_s_help_loads_no_heavy_library(argv: tuple[str, ...]) -> None:
     code, out, loaded = run(*argv)
     assert (code, loaded) == (0, [])

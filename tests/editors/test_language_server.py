@@ -209,3 +209,47 @@ def test_the_yaml_schemas_globs_of_the_docs_give_each_example_file_its_schema(
 
     assert _shown(found) == expected
     assert [len(expected[name]) for name in NAMES] == [1, 1, 1, 3, 2, 1]
+
+
+def test_every_document_reconciler_import_writes_is_checked_against_its_schema(
+    server: Start, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`reconciler import` writes the schemas beside the documents it writes, and a modeline
+    naming them on every document (issue 12)."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["apply", "--sandbox", str(EXAMPLES), "--auto-approve"]) == 0
+    assert main(["import", "--sandbox", "--out", "imported"]) == 0
+    out = tmp_path / "imported"
+    written = sorted(out.rglob("*.yaml"))
+    assert [p.relative_to(out).as_posix() for p in written] == [
+        "integrations/amer.yaml",
+        "integrations/apac.yaml",
+        "integrations/emea.yaml",
+        "mappings.yaml",
+        "owners.yaml",
+        "reconciler.yaml",
+    ]
+    clean = server(out, _settings()).diagnostics(written)
+    assert _shown(clean) == {p.name: [] for p in written}
+
+    # One unknown field in every document: each is reported, so each has its schema.
+    titles = {
+        "owners.yaml": "reconciler Owner",
+        "mappings.yaml": "reconciler DataFieldMapping",
+        "reconciler.yaml": "reconciler.yaml settings",
+    }
+    expected: dict[str, list[tuple[Any, ...]]] = {}
+    for path in written:
+        text = path.read_text(encoding="utf-8").replace(
+            "apiVersion: reconciler/v1\n", "apiVersion: reconciler/v1\nbogus: 1\n"
+        )
+        path.write_text(text, encoding="utf-8")
+        source = "yaml-schema: " + titles.get(path.name, "reconciler Integration")
+        expected[path.name] = [
+            (line, 0, line, 5, 1, "Property bogus is not allowed.", source)
+            for line, content in enumerate(text.splitlines())
+            if content == "bogus: 1"
+        ]
+    assert sum(len(found) for found in expected.values()) == 3 + 3 + 2 + 1  # every document
+    found = server(out, _settings()).diagnostics(written)
+    assert _shown(found) == expected

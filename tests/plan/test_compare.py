@@ -20,6 +20,7 @@ from reconciler.model import (
     LiveWorld,
     MappingField,
     MarketingList,
+    OAuth,
     Organization,
     OroAddressBook,
     OroDataField,
@@ -216,6 +217,25 @@ def test_unmanaged_live_objects_are_adopted_not_recreated() -> None:
     plan = build_plan(
         desired(), world(converged_live()), Snapshot("l", 0, {}), FP, PlanOptions(prune=True)
     )
+    # Nothing but the write-only password is written, which changes nothing a sync would
+    # carry: no sync, and no owner to read for one.
+    assert summary(plan.ops) == [
+        ("adopt", "integration.emea"),
+        ("adopt", "integration.emea.data_field.LOYALTY"),
+        ("adopt", "integration.emea.address_book.Newsletter"),
+    ]
+    adopt = plan.ops[0]
+    assert isinstance(adopt, AdoptOp)
+    # No API returns the password, so adopting writes it.
+    assert adopt.changes == (FieldChange("password", None, None, sensitive=True),)
+    assert adopt.steps == ("dotmailer.check", "oro.update")
+    assert plan.ops[1].changes == ()
+
+
+def test_an_adopt_that_writes_more_than_secrets_is_followed_by_a_sync() -> None:
+    # A field only dotmailer has: adopting it makes its Oro record, which a sync then uses.
+    live = converged_live(oro_fields=())
+    plan = build_plan(desired(), world(live), Snapshot("l", 0, {}), FP, PlanOptions(prune=True))
     assert summary(plan.ops) == [
         ("read", "owner.ops"),
         ("adopt", "integration.emea"),
@@ -223,12 +243,79 @@ def test_unmanaged_live_objects_are_adopted_not_recreated() -> None:
         ("adopt", "integration.emea.address_book.Newsletter"),
         ("sync", "integration.emea.sync"),
     ]
-    adopt = plan.ops[1]
+    assert plan.ops[2].steps == ("oro.create",)
+
+
+def test_an_imported_integration_is_adopted_by_writing_its_secrets_once() -> None:
+    """`import` and `state import` record an integration with no secret fingerprints: Oro
+    keeps the password write-only, so the state cannot know it. The next plan finishes the
+    adoption (an adopt, not a configuration change) and schedules no sync."""
+    imported = replace(converged_state().objects["integration.emea"], secret_fingerprints={})
+    state = converged_state(imported)
+    plan = build_plan(desired(), world(converged_live()), state, FP, PlanOptions(prune=True))
+    assert summary(plan.ops) == [("adopt", "integration.emea")]
+    adopt = plan.ops[0]
     assert isinstance(adopt, AdoptOp)
-    # No API returns the password, so adopting writes it.
-    assert adopt.changes == (FieldChange("password", None, None, sensitive=True),)
-    assert adopt.steps == ("dotmailer.check", "oro.update")
-    assert plan.ops[2].changes == ()
+    assert (adopt.reason, adopt.changes, adopt.steps, adopt.sensitive) == (
+        "secrets_unknown",
+        (FieldChange("password", None, None, sensitive=True),),
+        ("dotmailer.check", "oro.update"),
+        ("password",),
+    )
+    assert plan.drift == ()
+
+
+@pytest.mark.parametrize(
+    ("client_id", "custom_domain", "oauth"),
+    [
+        # Oro uses its default domain when the transport has none (OAuthManager.php:56).
+        ("4711", None, OAuth("4711", SecretRef(SecretSource.ENV, "S"))),
+        ("4711", "", OAuth("4711", SecretRef(SecretSource.ENV, "S"))),
+        # Without a client id there is no single sign-on: a domain left behind is unused.
+        (None, "https://r3-app.dotmailer.com/", None),
+    ],
+)
+def test_an_oauth_domain_oro_would_not_use_makes_no_diff(
+    client_id: str | None, custom_domain: str | None, oauth: OAuth | None
+) -> None:
+    live = converged_live(oro=replace(channel(), client_id=client_id, custom_domain=custom_domain))
+    applied = {
+        **INTEGRATION_APPLIED,
+        "oauth_client_id": client_id,
+        "custom_domain": oauth.custom_domain if oauth else None,
+    }
+    fingerprints = {"password": "hmac-sha256:aa", **({"oauth_client_secret": "hmac-sha256:bb"}
+                                                    if oauth else {})}  # fmt: skip
+    state = converged_state(
+        replace(
+            record("integration.emea", "integration", applied, oro="7"),
+            secret_fingerprints=fingerprints,
+        )
+    )
+    plan = build_plan(
+        desired(integration(oauth=oauth)),
+        world(live),
+        state,
+        {"integration.emea": fingerprints},
+        PlanOptions(prune=True),
+    )
+    assert (plan.ops, plan.drift) == ((), ())
+
+
+def test_an_imported_integration_with_a_declared_change_is_an_update() -> None:
+    imported = replace(converged_state().objects["integration.emea"], secret_fingerprints={})
+    state = converged_state(imported)
+    live = converged_live(oro=replace(channel(), enabled=False))
+    plan = build_plan(desired(), world(live), state, FP, PlanOptions(prune=True))
+    assert summary(plan.ops) == [
+        ("read", "owner.ops"),
+        ("update", "integration.emea"),
+        ("sync", "integration.emea.sync"),
+    ]
+    assert plan.ops[1].changes == (
+        FieldChange("enabled", False, True),
+        FieldChange("password", None, None, sensitive=True),
+    )
 
 
 def test_drift_is_reported_and_reverted() -> None:

@@ -185,6 +185,17 @@ def test_list_users_in_one_filtered_call(oro: World) -> None:
     assert oro.app.counters["GET /admin/api/users"] == 1
 
 
+def test_list_users_by_id_in_one_call_on_either_oro(server: SandboxServer) -> None:
+    """``filter[id]`` takes a comma list in stock Oro too (oro-jsonapi.md §4, §9 C)."""
+    for mode in ("extended", "stock"):
+        for world in make(server, mode):
+            users = world.client.list_users_by_id(["2", "1", "404", "2"])
+            assert [(u.id, u.username) for u in users] == [("1", "mkt.ops"), ("2", "old.user")]
+            assert world.app.counters["GET /admin/api/users"] == 1
+            assert world.client.list_users_by_id([]) == []
+            assert world.app.counters["GET /admin/api/users"] == 1
+
+
 def test_list_users_falls_back_to_one_call_each_on_stock_oro(server: SandboxServer) -> None:
     for world in make(server, "stock"):
         users = world.client.list_users(["mkt.ops", "old.user"])

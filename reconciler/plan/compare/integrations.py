@@ -1,7 +1,8 @@
 """An integration's own op: its Oro channel and transport (SPEC §2.2), secrets by fingerprint.
 
 Neither Oro nor dotmailer returns a password, so a secret is compared by the keyed fingerprint
-the state keeps (SPEC §2.5) and shown only as ``(sensitive)``.
+the state keeps (SPEC §2.5) and shown only as ``(sensitive)``. A record with no fingerprints
+was imported: its secrets have never been written by reconciler, and are, once, by an adopt.
 """
 
 from __future__ import annotations
@@ -75,6 +76,10 @@ def plan_integration(
 
     if record is None:
         return Planned(ops=(op(AdoptOp, "exists_unmanaged"),), drift=drifted)
+    if changed and not record.secret_fingerprints and all(c.sensitive for c in changed):
+        # Recorded by `import` or `state import`, which cannot know the secrets (Oro keeps
+        # them write-only): the adoption ends when apply has written them once.
+        return Planned(ops=(op(AdoptOp, "secrets_unknown"),), drift=drifted)
     if changed:
         return Planned(ops=(op(UpdateOp, reason(record, wanted, changed)),), drift=drifted)
     return Planned(drift=drifted)

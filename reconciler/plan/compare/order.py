@@ -46,14 +46,18 @@ def dedupe(ops: Iterable[ReadOp]) -> list[AnyOp]:
 
 
 def changed_integrations(ops: Iterable[AnyOp]) -> set[str]:
-    return {
-        op.integration
-        for op in ops
-        if op.integration is not None
-        and op.is_change
-        and not (isinstance(op, DeleteOp) and op.kind == Kind.INTEGRATION)
-        and (not isinstance(op, AdoptOp) or op.changes or op.steps)
-    }
+    return {op.integration for op in ops if op.integration is not None and _changes_config(op)}
+
+
+def _changes_config(op: AnyOp) -> bool:
+    """Whether ``op`` changes what its integration syncs (so a sync should follow)."""
+    if isinstance(op, DeleteOp) and op.kind == Kind.INTEGRATION:
+        return False  # nothing is left to sync
+    if isinstance(op, AdoptOp):
+        # An adopt records what exists. Writing the secrets Oro keeps write-only, which an
+        # adopted integration's steps do once, changes nothing a sync would carry.
+        return any(not c.sensitive for c in op.changes) or (bool(op.steps) and not op.changes)
+    return op.is_change
 
 
 def in_integration(object_address: str, name: str) -> bool:

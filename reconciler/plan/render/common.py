@@ -44,6 +44,7 @@ REASONS: dict[str, str] = {
     "owner_lookup": "resolved through Oro",
     "removed_from_config": "not in the configuration",
     "renamed": "renamed",
+    "secrets_unknown": "imported; Oro keeps secrets write-only, so apply writes them once",
 }
 
 # The actions a summary counts, in the order every summary shows them.

@@ -117,6 +117,16 @@ class OroClient:
                 found.update((u.username, u) for u in self._users(name))
         return [found[name] for name in wanted if name in found]
 
+    def list_users_by_id(self, ids: Sequence[str]) -> list[LiveUser]:
+        """The users with these ids, in one call: ``filter[id]`` takes a comma list in stock
+        Oro too (oro-jsonapi.md §9 C; ``allow_array`` is off only for string, boolean and date
+        filters, §4). Missing ones are just absent."""
+        wanted = sorted(set(ids), key=lambda i: (len(i), i))
+        if not wanted:
+            return []
+        data, _ = self._session.list_all("users", {"filter[id]": ",".join(wanted)})
+        return [to_user(r) for r in data]
+
     def _users(self, usernames: str) -> list[LiveUser]:
         data, _ = self._session.list_all("users", {"filter[username]": usernames})
         return [to_user(r) for r in data]

@@ -30,20 +30,22 @@ from collections.abc import Callable
 from typing import Any
 
 from reconciler import defaults
-from reconciler.model import DATAFIELD_CONNECTOR, DOTMAILER_CONNECTORS
+from reconciler.model import (
+    DATAFIELD_CONNECTOR,
+    DEFAULT_MAPPING_CONFIGS,
+    DEFAULT_MAPPING_PRIORITIES,
+    DOTMAILER_CONNECTORS,
+)
 from reconciler.sandbox.oro.entities import CONTACT_INFORMATION
-from reconciler.sandbox.oro.schema import CONTACT, LEAD, STATUSES, Row, RowId
+from reconciler.sandbox.oro.schema import STATUSES, Row, RowId
 from reconciler.sandbox.oro.store import Store
 
 CONNECTORS = DOTMAILER_CONNECTORS
 DATAFIELD = DATAFIELD_CONNECTOR
 FORCE_FLAG = "datafields-force-sync"  # DataFieldConnector::FORCE_SYNC_FLAG
-_DEFAULT_CONFIGS = (
-    ("firstName", "FIRSTNAME"),
-    ("lastName", "LASTNAME"),
-    ("firstName,lastName", "FULLNAME"),
-)
-_PRIORITIES = {CONTACT: 20, LEAD: 10}
+# Oro stores a config's entity fields comma-joined ([DM] AddDefaultMappingListener.php:205-213).
+_DEFAULT_CONFIGS = tuple((",".join(fields), name) for name, fields in DEFAULT_MAPPING_CONFIGS)
+_PRIORITIES = DEFAULT_MAPPING_PRIORITIES
 
 Delete = Callable[[str, RowId], None]  # delete a row with Oro's cascades
 

@@ -1,23 +1,68 @@
-"""``state import ADDR ID``: bind a declared address to an existing live object.
+"""Record live objects in the state as ours without writing them: adoption by hand.
 
-Plan adopts live objects that match a declared one by name on its own; import is for the cases
-it cannot guess, above all an address book whose live name differs from the declared one (the
-next plan then shows the rename as an update of that very book). The record keeps the live
-values as last-applied, so the next plan shows exactly what apply will change, and no secret
-fingerprint, so the next apply writes the credentials once.
+``state import ADDR ID`` (:func:`import_object`) binds one declared address to an existing live
+object. Plan adopts live objects that match a declared one by name on its own; this is for the
+cases it cannot guess, above all an address book whose live name differs from the declared one
+(the next plan then shows the rename as an update of that very book). ``reconciler import``
+records the adopts a plan of the config it wrote needs no remote call for
+(:func:`record_adopts`).
+
+Either way the record keeps the live values as last-applied, so the next plan shows exactly
+what apply will change, and no secret fingerprint: Oro keeps secrets write-only, so the next
+plan adopts the integration by writing its credentials once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from reconciler.errors import UsageError
 from reconciler.model import LiveWorld
 from reconciler.plan import values as v
 from reconciler.plan.compare import declared_objects
+from reconciler.plan.ops import AdoptOp, Plan
 from reconciler.plan.steps import Kind
 from reconciler.session import Session
-from reconciler.state import ObjectRecord
+from reconciler.state import ObjectRecord, StateStore
+
+
+def adopted_record(
+    address: str,
+    kind: Kind,
+    integration: str | None,
+    remote_ids: Mapping[str, str],
+    applied: Mapping[str, Any],
+    now: datetime,
+) -> ObjectRecord:
+    """The record of a live object taken over as it is: no secret known, no write made."""
+    return ObjectRecord(
+        address=address,
+        kind=kind.value,
+        integration=integration,
+        remote_ids=dict(remote_ids),
+        applied=dict(applied),
+        secret_fingerprints={},
+        remote_fingerprint="",
+        updated_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+
+
+def record_adopts(store: StateStore, plan: Plan, serial: int, now: datetime) -> list[ObjectRecord]:
+    """Record every adopt of ``plan`` that needs no remote call (the object is whole on both
+    sides, as declared), in one compare-and-swap write at ``serial``; the others (a password
+    to write, a side to make) are left for apply. Returns the records written, by address."""
+    records = [
+        adopted_record(
+            op.address, op.kind, op.integration, op.remote_ids, op.work.spec.values(), now
+        )
+        for op in plan.ops
+        if isinstance(op, AdoptOp) and op.work is not None and not op.steps
+    ]
+    if records:
+        store.write(serial, records, [])
+    return sorted(records, key=lambda r: r.address)
 
 
 def import_object(session: Session, target: str, remote_id: str) -> ObjectRecord:
@@ -39,16 +84,7 @@ def import_object(session: Session, target: str, remote_id: str) -> ObjectRecord
             raise UsageError(
                 f"{other.address} already manages that object; `state rm` it first to move it"
             )
-    record = ObjectRecord(
-        address=target,
-        kind=kind.value,
-        integration=integration,
-        remote_ids=remote_ids,
-        applied=applied,
-        secret_fingerprints={},
-        remote_fingerprint="",
-        updated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    )
+    record = adopted_record(target, kind, integration, remote_ids, applied, datetime.now(UTC))
     with session.locked("state import"):
         snapshot = session.store.read()
         session.store.write(snapshot.serial, [record], [])
