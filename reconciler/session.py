@@ -9,6 +9,7 @@ is injected; saved plans are :mod:`reconciler.plan.saved`'s, the sandbox boot
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -30,7 +31,13 @@ from reconciler.providers.dotmailer import DotmailerClient
 from reconciler.providers.oro import OroClient
 from reconciler.refresh import refresh
 from reconciler.sandbox.embedded import SANDBOX_STATE_URL, EmbeddedSandbox, start_sandbox
-from reconciler.state import WHOLE_CONFIG, StateStore, current_user, open_store
+from reconciler.state import (
+    WHOLE_CONFIG,
+    StateStore,
+    current_user,
+    environment_url,
+    open_store,
+)
 
 Clock = Callable[[], datetime]
 
@@ -48,6 +55,7 @@ class SessionOptions:
     integrations: tuple[str, ...] = ()
     lock_timeout: float = 0.0
     allow_literal_secrets: bool = False
+    environment: str | None = None  # --env / RECONCILER_ENV (docs/environments.md)
 
 
 @dataclass
@@ -91,7 +99,7 @@ class Session:
             created_at=self.clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
             interrupted=[entry.address for entry in self.store.pending_journal()],
         )
-        return plan, world
+        return dataclasses.replace(plan, environment=self.options.environment), world
 
     # -- apply -----------------------------------------------------------------------------
 
@@ -180,6 +188,7 @@ def open_session(options: SessionOptions, *, clock: Clock = utc_now) -> Iterator
         options.config_path,
         allow_literal_secrets=options.allow_literal_secrets,
         connects=not options.sandbox,
+        environment=options.environment,
     )
     errors = [d for d in diagnostics if getattr(d, "severity", "error") == "error"]
     if errors:
@@ -190,11 +199,16 @@ def open_session(options: SessionOptions, *, clock: Clock = utc_now) -> Iterator
         raise UsageError(f"no integration named {names} in {options.config_path}")
     settings = desired.settings
     base_dir = Path.cwd()
-    sandbox = start_sandbox(options.sandbox_seed, base_dir) if options.sandbox else None
+    sandbox = (
+        start_sandbox(options.sandbox_seed, base_dir, options.environment)
+        if options.sandbox
+        else None
+    )
     state_url = options.state_url or (
         SANDBOX_STATE_URL if sandbox and not os.environ.get("RECONCILER_STATE") else settings.state
     )
-    store = open_store(state_url, base_dir=base_dir)
+    # Each environment has its own state, so its own locks too, wherever the URL came from.
+    store = open_store(environment_url(state_url, options.environment), base_dir=base_dir)
     try:
         key = store.secret_key()
         secrets = resolve_secrets(desired, options.config_path, options.integrations, sandbox, key)

@@ -9,9 +9,26 @@ from typing import Any, TypeVar
 
 import click
 
+from reconciler.config import ENVIRONMENT_VARIABLE
 from reconciler.session import SessionOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def env_option(
+    *, expose_value: bool = True, callback: Callable[..., Any] | None = None
+) -> Callable[[F], F]:
+    """--env NAME (or RECONCILER_ENV): the environment of the config to run
+    (docs/environments.md)."""
+    return click.option(
+        "--env",
+        "environment",
+        envvar=ENVIRONMENT_VARIABLE,
+        metavar="NAME",
+        expose_value=expose_value,
+        callback=callback,
+        help=f"One of the environments reconciler.yaml declares ({ENVIRONMENT_VARIABLE}).",
+    )
 
 
 def session_options(func: F) -> F:
@@ -46,6 +63,7 @@ def session_options(func: F) -> F:
             is_flag=True,
             help="Accept a literal string where a secret reference is expected.",
         ),
+        env_option(),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -88,6 +106,7 @@ def make_session_options(config_path: Path, **kwargs: Any) -> SessionOptions:
         integrations=tuple(kwargs.get("integrations") or ()),
         lock_timeout=float(kwargs.get("lock_timeout") or 0.0),
         allow_literal_secrets=bool(kwargs.get("allow_literal_secrets")),
+        environment=kwargs.get("environment"),
     )
 
 

@@ -231,6 +231,7 @@ class Plan:
     refresh_only: bool = False
     integrations: tuple[str, ...] = ()  # the --integration scope; empty = all
     format_version: str = FORMAT_VERSION
+    environment: str | None = None  # the --env the plan was made in (docs/environments.md)
 
     @property
     def changes(self) -> tuple[AnyOp, ...]:

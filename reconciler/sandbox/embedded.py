@@ -26,13 +26,22 @@ class EmbeddedSandbox:
         self.server.stop()
 
 
-def start_sandbox(seed_path: Path | None, base_dir: Path) -> EmbeddedSandbox:
-    """Open (or create) the sandbox world under ``base_dir`` and serve it on loopback."""
+def sandbox_dir(environment: str | None) -> Path:
+    """Where the embedded sandbox keeps its world: one world per environment, as each
+    environment is its own Oro (``.reconciler/sandbox/environments/NAME/``)."""
+    return SANDBOX_DIR if environment is None else SANDBOX_DIR / "environments" / environment
+
+
+def start_sandbox(
+    seed_path: Path | None, base_dir: Path, environment: str | None = None
+) -> EmbeddedSandbox:
+    """Open (or create) the sandbox world of ``environment`` under ``base_dir`` and serve it
+    on loopback."""
     from reconciler.sandbox.world import DEFAULT_SEED, Sandbox, load_seed
 
     seed = seed_path or DEFAULT_SEED
     data = load_seed(seed)
-    world = Sandbox.open(base_dir / SANDBOX_DIR, seed)
+    world = Sandbox.open(base_dir / sandbox_dir(environment), seed)
     server = world.serve("127.0.0.1", 0)
     accounts = (data.get("dotmailer") or {}).get("accounts") or []
     clients = (data.get("oro") or {}).get("clients") or [{"id": "ci", "secret": ""}]

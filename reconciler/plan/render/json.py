@@ -4,7 +4,7 @@
 Shape (``format_version`` "1.0")::
 
     {"format_version", "reconciler_version", "created_at", "refresh_only", "integrations",
-     "config": {"path", "digest", "git_sha"}, "state": {"lineage", "serial"},
+     "config": {"path", "digest", "git_sha", "environment"}, "state": {"lineage", "serial"},
      "resource_changes": [{"address", "previous_address", "kind", "integration",
                            "change": {"actions", "before", "after", "before_sensitive",
                                       "after_sensitive", "replace_paths", "importing"},
@@ -74,6 +74,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             "path": plan.config_path,
             "digest": plan.config_digest,
             "git_sha": plan.git_sha,
+            "environment": plan.environment,
         },
         "state": {"lineage": plan.state_lineage, "serial": plan.state_serial},
         "resource_changes": [resource_change(op) for op in plan.ops],
