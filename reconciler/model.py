@@ -63,6 +63,9 @@ DOTMAILER_CONNECTORS: tuple[str, ...] = (
 )
 DATAFIELD_CONNECTOR = "datafield"
 
+# docs/environments.md: the variable that names the environment a run is in (as --env does).
+ENVIRONMENT_VARIABLE = "RECONCILER_ENV"
+
 # oro-jsonapi.md §9 E: Oro's default OAuth web-app domain (OAuthManager::API_ENDPOINT).
 DEFAULT_OAUTH_DOMAIN = "https://r1-app.dotmailer.com/"
 

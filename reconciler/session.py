@@ -9,11 +9,10 @@ is injected; saved plans are :mod:`reconciler.plan.saved`'s, the sandbox boot
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from reconciler.execute import ApplyResult, Executor, IntegrationSecrets, OpResu
 from reconciler.gitinfo import git_sha
 from reconciler.model import DesiredState, Integration, LiveWorld
 from reconciler.plan.compare import PlanOptions, build_plan, in_integration
+from reconciler.plan.compare.data_fields import unmatched_allowances
 from reconciler.plan.ops import Plan, ReplaceOp, address
 from reconciler.plan.saved import plan_digest
 from reconciler.plan.steps import Kind
@@ -53,6 +53,9 @@ class SessionOptions:
     sandbox: bool = False
     sandbox_seed: Path | None = None
     integrations: tuple[str, ...] = ()
+    # --selector: (label, value) pairs an integration must all carry; resolved into
+    # ``integrations`` when the config is loaded.
+    selector: tuple[tuple[str, str], ...] = ()
     lock_timeout: float = 0.0
     allow_literal_secrets: bool = False
     environment: str | None = None  # --env / RECONCILER_ENV (docs/environments.md)
@@ -99,7 +102,10 @@ class Session:
             created_at=self.clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
             interrupted=[entry.address for entry in self.store.pending_journal()],
         )
-        return dataclasses.replace(plan, environment=self.options.environment), world
+        unmatched = unmatched_allowances(options.allow_replace, plan.ops)
+        if unmatched and not options.refresh_only:
+            raise UsageError(unmatched)
+        return replace(plan, environment=self.options.environment), world
 
     # -- apply -----------------------------------------------------------------------------
 
@@ -197,6 +203,8 @@ def open_session(options: SessionOptions, *, clock: Clock = utc_now) -> Iterator
     if unknown:
         names = ", ".join(repr(name) for name in unknown)
         raise UsageError(f"no integration named {names} in {options.config_path}")
+    if options.selector:
+        options = replace(options, integrations=selected(desired, options))
     settings = desired.settings
     base_dir = Path.cwd()
     sandbox = (
@@ -236,6 +244,19 @@ def open_session(options: SessionOptions, *, clock: Clock = utc_now) -> Iterator
         yield session
     finally:
         session.close()
+
+
+def selected(desired: DesiredState, options: SessionOptions) -> tuple[str, ...]:
+    """The integrations whose labels carry every ``--selector`` pair (kubectl's ``-l``; like
+    kubectl, not with names as well)."""
+    if options.integrations:
+        raise UsageError("--integration and --selector select the same thing: give one of them")
+    wanted = set(options.selector)
+    names = tuple(sorted(i.name for i in desired.integrations if wanted <= set(i.labels)))
+    if not names:
+        shown = ",".join(f"{k}={v}" for k, v in options.selector)
+        raise UsageError(f"no integration in {options.config_path} has the labels {shown}")
+    return names
 
 
 def refuse_gated(plan: Plan) -> None:

@@ -9,14 +9,16 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
-
-import httpx
 
 from reconciler.ci.comment import holds_marker, sticky_marker
 from reconciler.errors import RemoteError, UsageError
-from reconciler.providers.http import Caller, RetryPolicy
+
+if TYPE_CHECKING:  # imported when a comment is posted, so the CLI starts without httpx
+    import httpx
+
+    from reconciler.providers.http import Caller, RetryPolicy
 
 __all__ = ["GITHUB_API_URL", "PostResult", "post_sticky_comment"]
 
@@ -57,6 +59,10 @@ def post_sticky_comment(
         raise UsageError(f"--pr must be a pull-request number, got {pr}")
     if not token:
         raise UsageError("GITHUB_TOKEN is not set: the comment cannot be posted")
+    import httpx
+
+    from reconciler.providers.http import Caller
+
     marker = sticky_marker(key)
     if not holds_marker(body, key):
         raise UsageError(f"the comment body lacks the marker {marker}: it could never be updated")

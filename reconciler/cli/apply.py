@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -14,17 +14,19 @@ from reconciler.cli.common import (
     is_tty,
     make_session_options,
     progress,
+    selector_option,
     session_options,
 )
 from reconciler.cli.plan import plan_options
 from reconciler.errors import EXIT_APPLY_PARTIAL, EXIT_OK, UsageError
-from reconciler.execute import FAILED, SKIPPED, ApplyResult, OpResult
-from reconciler.plan.render import render
-from reconciler.plan.saved import PLAN_FILE_KIND, check_not_stale, read_plan_file
-from reconciler.session import open_session
+
+if TYPE_CHECKING:
+    from reconciler.execute import ApplyResult, OpResult
 
 
 def _is_plan_file(path: Path) -> bool:
+    from reconciler.plan.saved import PLAN_FILE_KIND
+
     if not path.is_file():
         return False
     try:
@@ -37,6 +39,8 @@ def _is_plan_file(path: Path) -> bool:
 
 def render_results(result: ApplyResult) -> str:
     """The closing table of an apply: one row per operation, then the counts."""
+    from reconciler.execute import FAILED, SKIPPED
+
     rows = [("OPERATION", "ADDRESS", "RESULT", "DETAIL")] + [
         (r.action, r.address, r.status, r.detail) for r in result.results
     ]
@@ -70,6 +74,7 @@ def _echo_result(result: OpResult) -> None:
     show_default=True,
     help="Format of the result table.",
 )
+@selector_option
 @session_options
 def command(
     target: Path,
@@ -81,13 +86,17 @@ def command(
     **kwargs: Any,
 ) -> int:
     """Apply the configuration in TARGET (a directory) or a saved plan file."""
+    from reconciler.plan.render import render
+    from reconciler.plan.saved import check_not_stale, read_plan_file
+    from reconciler.session import open_session
+
     saved = None
     config_path = target
     if _is_plan_file(target):
-        if allow_replace or allow_empty:
+        if allow_replace or allow_empty or kwargs.get("selector"):
             raise UsageError(
-                "a saved plan keeps the decisions it was made with; make a new plan with "
-                "--allow-replace/--allow-empty and apply that"
+                "a saved plan keeps the decisions it was made with, and its scope; make a new "
+                "plan with --allow-replace/--allow-empty/--selector and apply that"
             )
         saved_file = read_plan_file(target)
         saved, saved_options = saved_file.plan, saved_file.options

@@ -5,12 +5,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from reconciler.config import ENVIRONMENT_VARIABLE
-from reconciler.session import SessionOptions
+from reconciler.model import ENVIRONMENT_VARIABLE
+
+if TYPE_CHECKING:
+    from reconciler.session import SessionOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -70,6 +72,27 @@ def session_options(func: F) -> F:
     return func
 
 
+def _selector(_: click.Context, __: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    for value in values:
+        key, sep, label = value.partition("=")
+        if not sep or not key or not label:
+            raise click.BadParameter(f"{value!r} is not KEY=VALUE", param_hint="--selector")
+    return values
+
+
+def selector_option(func: F) -> F:
+    """--selector KEY=VALUE: the integrations whose labels match, as one shard (plan, apply)."""
+    return click.option(
+        "--selector",
+        "selector",
+        multiple=True,
+        metavar="KEY=VALUE",
+        callback=_selector,
+        help="Limit the run to the integrations with this label (repeatable: all must match); "
+        "locks only their scopes, so shards over one state run side by side.",
+    )(func)
+
+
 def decision_options(func: F) -> F:
     """--allow-replace and --allow-empty: the decisions a plan may need (plan and apply)."""
     func = click.option(
@@ -98,12 +121,18 @@ def config_option(func: F) -> F:
 
 
 def make_session_options(config_path: Path, **kwargs: Any) -> SessionOptions:
+    from reconciler.session import SessionOptions  # the providers: only a command that runs
+
     return SessionOptions(
         config_path=config_path,
         state_url=kwargs.get("state_url"),
         sandbox=bool(kwargs.get("sandbox")),
         sandbox_seed=kwargs.get("sandbox_seed"),
         integrations=tuple(kwargs.get("integrations") or ()),
+        selector=tuple(
+            (key, label)
+            for key, _, label in (v.partition("=") for v in kwargs.get("selector") or ())
+        ),
         lock_timeout=float(kwargs.get("lock_timeout") or 0.0),
         allow_literal_secrets=bool(kwargs.get("allow_literal_secrets")),
         environment=kwargs.get("environment"),

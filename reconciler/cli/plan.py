@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,18 +12,20 @@ from reconciler.cli.common import (
     is_tty,
     make_session_options,
     progress,
+    selector_option,
     session_options,
 )
 from reconciler.errors import EXIT_CHANGES, EXIT_OK
-from reconciler.plan.compare import PlanOptions
-from reconciler.plan.render import render
-from reconciler.plan.saved import write_plan_file
-from reconciler.session import open_session
+
+if TYPE_CHECKING:
+    from reconciler.plan.compare import PlanOptions
 
 
 def plan_options(
     session: Any, *, allow_replace: tuple[str, ...], allow_empty: bool, refresh_only: bool = False
 ) -> PlanOptions:
+    from reconciler.plan.compare import PlanOptions
+
     settings = session.desired.settings
     return PlanOptions(
         prune=settings.prune,
@@ -57,6 +59,7 @@ def plan_options(
 )
 @click.option("--refresh-only", is_flag=True, help="Only show drift; plan no changes.")
 @decision_options
+@selector_option
 @session_options
 def command(
     path: Path,
@@ -69,6 +72,10 @@ def command(
     **kwargs: Any,
 ) -> int:
     """Show what apply would change."""
+    from reconciler.plan.render import render
+    from reconciler.plan.saved import write_plan_file
+    from reconciler.session import open_session
+
     with open_session(make_session_options(path, **kwargs)) as session:
         progress("Refreshing live state…")
         options = plan_options(

@@ -9,9 +9,6 @@ from types import FrameType
 
 import click
 
-from reconciler.sandbox.core import Faults
-from reconciler.sandbox.world import DEFAULT_SEED, WORLD_FILE, Sandbox
-
 _RATE = click.FloatRange(0.0, 1.0)
 
 
@@ -54,6 +51,9 @@ def serve(
     fault_paths: tuple[str, ...],
 ) -> int:
     """Serve the sandbox until Ctrl-C (which stops it cleanly, exit code 0)."""
+    from reconciler.sandbox.core import Faults
+    from reconciler.sandbox.world import DEFAULT_SEED, WORLD_FILE, Sandbox
+
     sandbox = Sandbox.open(data_dir, seed, oro_mode=oro_mode)
     faults = Faults(
         latency_ms=latency_ms,

@@ -17,9 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from reconciler.cli.common import env_option
-from reconciler.config import load_settings
 from reconciler.errors import EXIT_OK, UsageError
-from reconciler.sandbox.embedded import SANDBOX_STATE_URL
 from reconciler.state import (
     WHOLE_CONFIG,
     LockInfo,
@@ -99,8 +97,12 @@ def state_url(explicit: str | None, config_path: Path) -> str:
     if explicit:
         url = explicit
     elif meta.get("reconciler.sandbox_state"):
+        from reconciler.sandbox.embedded import SANDBOX_STATE_URL
+
         url = SANDBOX_STATE_URL
     else:
+        from reconciler.config import load_settings
+
         url = load_settings(config_path, environment=environment).state
     return environment_url(url, environment)
 

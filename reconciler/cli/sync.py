@@ -11,7 +11,6 @@ import click
 from reconciler.cli.common import config_option, make_session_options, progress, session_options
 from reconciler.errors import EXIT_OK, RemoteError, UsageError
 from reconciler.model import DOTMAILER_CONNECTORS
-from reconciler.session import open_session
 
 
 @click.command("sync")
@@ -45,6 +44,8 @@ def command(
     **kwargs: Any,
 ) -> int:
     """Schedule an Oro sync for integration NAME."""
+    from reconciler.session import open_session
+
     # Only Oro is called: scope the session to this integration so no other secret is read.
     kwargs["integrations"] = (name,)
     with open_session(make_session_options(config_path, **kwargs)) as session:

@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from reconciler.cli.common import env_option
-from reconciler.config import (
-    ConfigValidation,
-    find_configs,
-    validate_config,
-    validate_environments,
-)
 from reconciler.errors import EXIT_INVALID_CONFIG, EXIT_OK
+
+if TYPE_CHECKING:
+    from reconciler.config import ConfigValidation
 
 
 @click.command("validate")
@@ -53,6 +51,8 @@ def command(
     A config that declares environments is validated in each of them (only in NAME with
     --env NAME). Exit 0 when valid (warnings allowed), 3 when there is any error.
     """
+    from reconciler.config import find_configs
+
     roots = (
         [(found.root, list(found.files)) for found in find_configs(path)]
         if find
@@ -74,6 +74,8 @@ def _validate(
     path: Path, files: list[Path] | None, allow_literal_secrets: bool, environment: str | None
 ) -> ConfigValidation:
     """Every environment of the config, or only ``environment``."""
+    from reconciler.config import ConfigValidation, validate_config, validate_environments
+
     if environment is None:
         return validate_environments(path, allow_literal_secrets=allow_literal_secrets, files=files)
     validation = validate_config(

@@ -26,14 +26,12 @@ from reconciler.config.core import (
 )
 from reconciler.config.diagnostics import Diagnostic
 from reconciler.config.entities import ENTITY_ALIASES, resolve_entity
-from reconciler.config.environments import ENVIRONMENT_VARIABLE
 from reconciler.config.rules import RULES, Rule
 from reconciler.config.search import FoundConfig, find_configs
 from reconciler.config.secrets import resolve_secret
 
 __all__ = [
     "ENTITY_ALIASES",
-    "ENVIRONMENT_VARIABLE",
     "RULES",
     "ConfigValidation",
     "Diagnostic",

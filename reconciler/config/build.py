@@ -142,17 +142,15 @@ def build_desired_state(
     mappings: list[Document],
     settings: Settings,
 ) -> DesiredState:
+    """The state the documents declare, without its digest: :func:`with_digest` adds it once
+    the environment's overrides are applied (``load_desired_state``); ``validate`` needs none."""
     labels = {doc.name or "": labels_of(doc) for doc in integrations}
     expanded = [m for doc in mappings for m in _mappings(doc, labels)]
-    return with_digest(
-        DesiredState(
-            settings=settings,
-            owners=tuple(sorted((_owner(d) for d in owners), key=lambda o: o.name)),
-            integrations=tuple(
-                sorted((_integration(d) for d in integrations), key=lambda i: i.name)
-            ),
-            mappings=tuple(sorted(expanded, key=lambda m: (m.integration, m.entity))),
-        )
+    return DesiredState(
+        settings=settings,
+        owners=tuple(sorted((_owner(d) for d in owners), key=lambda o: o.name)),
+        integrations=tuple(sorted((_integration(d) for d in integrations), key=lambda i: i.name)),
+        mappings=tuple(sorted(expanded, key=lambda m: (m.integration, m.entity))),
     )
 
 

@@ -42,7 +42,7 @@ class Validation:
     owners: int
     integrations: int
     mappings: int  # DataFieldMapping documents (before expansion)
-    state: DesiredState | None  # None when there is any error
+    state: DesiredState | None  # None when there is any error; no digest (load_desired_state)
     environment: str | None = None
 
     @property
@@ -263,6 +263,8 @@ def load_desired_state(
     if connects:
         check_credential_settings(validation.state.settings, environ, environment=environment)
     settings = apply_env_overrides(validation.state.settings, environ)
+    # The digest is computed once, here, of the state with its overrides (it is a sha256 of the
+    # whole config's canonical JSON: 0.7 s of CPU at 1,000 integrations).
     state = with_digest(dataclasses.replace(validation.state, settings=settings))
     return state, list(validation.diagnostics)
 

@@ -16,9 +16,9 @@ from typing import Any
 from reconciler.config.diagnostics import Diagnostic
 from reconciler.config.loader import SETTINGS_FILE, Document, display_path
 from reconciler.errors import UsageError
+from reconciler.model import ENVIRONMENT_VARIABLE
 
 ENVIRONMENTS_DIR = "environments"
-ENVIRONMENT_VARIABLE = "RECONCILER_ENV"
 
 
 def declared(settings: Document | None) -> tuple[str, ...]:

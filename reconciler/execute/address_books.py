@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Any, assert_never
 
 from reconciler.errors import ConflictError
-from reconciler.execute.context import Apply, IntegrationContext, OpFailed
+from reconciler.execute.context import Apply, IntegrationContext, OpFailed, answered_another
 from reconciler.execute.journal import ignore_missing
 from reconciler.model import OroAddressBook, RemoteAddressBook
 from reconciler.plan.ops import ChangeOp, DeleteOp
@@ -223,7 +223,7 @@ def _create_oro(
         )
 
     with _named_conflict(apply, spec, None):
-        return apply.journal.call(
+        made = apply.journal.call(
             op.address,
             AddressBookStep.ORO_CREATE,
             {"call": "POST dotmaileraddressbooks", "originId": origin},
@@ -232,3 +232,10 @@ def _create_oro(
             ),
             find,
         )
+    if made.origin_id != origin or made.channel_id != channel_id:
+        raise answered_another(
+            "address book",
+            f"record of dotmailer book {origin} in integration {channel_id}",
+            f"of dotmailer book {made.origin_id} in integration {made.channel_id}",
+        )
+    return made

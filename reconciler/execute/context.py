@@ -138,7 +138,9 @@ class IntegrationContext:
 
 class Apply:
     """One apply run: its clients, journal, state writes and lookups. Thread-safe: the
-    integrations' ops run concurrently, and state writes are serialised here."""
+    integrations' ops run concurrently; the store's writer applies their state writes in the
+    order they come, each against the serial the one before left, and the claims of remote ids
+    are kept under a lock."""
 
     def __init__(
         self,
@@ -159,11 +161,20 @@ class Apply:
         self.dotmailer_for = dotmailer_for
         self.secrets = secrets
         self.journal = Journal(store, run_id)
-        self.serial = serial
         self.now = now
+        # Its threads' writes, each against the serial the last one left; they commit together.
+        self._writer = store.writer(serial)
         self._state_lock = threading.Lock()
         self._integrations = {i.name: i for i in desired.integrations}
         self._owners = {o.name: o for o in desired.owners}
+        # Remote id -> the address that holds it: a create that answers with an id another
+        # object already has did not make a new object, and is not recorded.
+        self._claims = {
+            _claim(r.kind, r.integration, side, value): r.address
+            for r in store.read().objects.values()
+            for side, value in r.remote_ids.items()
+            if value
+        }
 
     def integration(self, name: str) -> Integration:
         return self._integrations[name]
@@ -208,6 +219,15 @@ class Apply:
         secret_fingerprints: Mapping[str, str] | None = None,
         remove: Sequence[str] = (),
     ) -> None:
+        ids = {k: str(val) for k, val in remote_ids.items() if val}
+        with self._state_lock:
+            for side, value in sorted(ids.items()):
+                holder = self._claims.get(_claim(op.kind.value, op.integration, side, value))
+                if holder is not None and holder != op.address and holder not in remove:
+                    raise OpFailed(
+                        f"{side} answered with id {value}, which {holder} already has: it made "
+                        "no new object (or reused an id), so nothing is recorded"
+                    )
         record = ObjectRecord(
             address=op.address,
             kind=op.kind.value,
@@ -218,9 +238,33 @@ class Apply:
             remote_fingerprint=fingerprint,
             updated_at=self.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
         )
+        self._writer.write([record], list(remove))  # not under the lock: it waits for a commit
         with self._state_lock:
-            self.serial = self.store.write(self.serial, [record], list(remove))
+            for side, value in ids.items():
+                self._claims[_claim(op.kind.value, op.integration, side, value)] = op.address
 
     def forget(self, addresses: Sequence[str]) -> None:
+        self._writer.write([], list(addresses))
         with self._state_lock:
-            self.serial = self.store.write(self.serial, [], list(addresses))
+            gone = set(addresses)
+            self._claims = {k: a for k, a in self._claims.items() if a not in gone}
+
+    @property
+    def serial(self) -> int:
+        """The state serial after this apply's last write."""
+        return self._writer.serial
+
+
+def _claim(kind: str, integration: str | None, side: str, value: str) -> tuple[str, ...]:
+    """What an id is unique within: Oro's ids per type, dotmailer's per account (each
+    integration's own numbering)."""
+    scope = integration or "" if side == "dotmailer" else ""
+    return (kind, scope, side, value)
+
+
+def answered_another(what: str, asked: str, got: str) -> OpFailed:
+    """A create whose answer describes another object than the one asked for (a server
+    that answers every create alike, as a spec-generated mock does): nothing is recorded."""
+    return OpFailed(
+        f"Oro answered the create with {what} {got}, not the {asked} it was asked to make"
+    )

@@ -12,7 +12,13 @@ from typing import assert_never
 
 from reconciler import defaults
 from reconciler.errors import NotFoundError
-from reconciler.execute.context import Apply, DotmailerWriter, IntegrationContext, OpFailed
+from reconciler.execute.context import (
+    Apply,
+    DotmailerWriter,
+    IntegrationContext,
+    OpFailed,
+    answered_another,
+)
 from reconciler.execute.journal import ignore_missing
 from reconciler.model import OroDataField, RemoteDataField
 from reconciler.plan.ops import ChangeOp, DeleteOp
@@ -114,7 +120,7 @@ def create_oro(
     intent: dict[str, object] = {"call": "POST dotmailerdatafields", "name": spec.name}
     if builtin:
         intent["builtin"] = True
-    return apply.journal.call(
+    made = apply.journal.call(
         op.address,
         DataFieldStep.ORO_CREATE,
         intent,
@@ -128,6 +134,13 @@ def create_oro(
         ),
         find,
     )
+    if made.name.upper() != spec.key or made.channel_id != channel_id:
+        raise answered_another(
+            "data field",
+            f"{spec.key} of integration {channel_id}",
+            f"{made.name} of {made.channel_id}",
+        )
+    return made
 
 
 def _delete_remote(apply: Apply, op: ChangeOp, client: DotmailerWriter, key: str) -> None:

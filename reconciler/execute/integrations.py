@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, assert_never
 
-from reconciler.execute.context import Apply, IntegrationContext
+from reconciler.execute.context import Apply, IntegrationContext, answered_another
 from reconciler.execute.journal import ignore_missing
 from reconciler.model import OroIntegration
 from reconciler.plan.ops import ChangeOp, DeleteOp
@@ -122,6 +122,8 @@ def _create(apply: Apply, context: IntegrationContext, op: ChangeOp, spec: Integ
         ),
         find,
     )
+    if created.name != name:
+        raise answered_another("integration", str(name), created.name)
     context.channel_id, context.transport_id = created.id, created.transport_id
 
 

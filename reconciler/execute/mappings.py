@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import assert_never
 
-from reconciler.execute.context import Apply, IntegrationContext
+from reconciler.execute.context import Apply, IntegrationContext, answered_another
 from reconciler.execute.data_fields import create_oro
 from reconciler.execute.journal import ignore_missing
 from reconciler.model import OroMapping
@@ -88,7 +88,7 @@ def _create(
             None,
         )
 
-    return apply.journal.call(
+    made = apply.journal.call(
         op.address,
         MappingStep.ORO_CREATE,
         {"call": "POST dotmailerdatafieldmappings", "entity": spec.entity},
@@ -100,6 +100,13 @@ def _create(
         ),
         find,
     )
+    if made.entity != spec.entity or made.channel_id != channel_id:
+        raise answered_another(
+            "data-field mapping",
+            f"{spec.entity} of integration {channel_id}",
+            f"{made.entity} of {made.channel_id}",
+        )
+    return made
 
 
 def _configs(

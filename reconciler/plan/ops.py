@@ -213,6 +213,7 @@ class Drift:
     integration: str | None
     changes: tuple[FieldChange, ...]
     reverted: bool  # apply will set it back to the declared value
+    gone: bool = False  # deleted outside reconciler: apply re-creates it
 
 
 @dataclass(frozen=True)

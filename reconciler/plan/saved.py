@@ -34,9 +34,9 @@ from reconciler.plan.steps import Kind, work_from_values
 from reconciler.state import WHOLE_CONFIG
 
 PLAN_FILE_KIND = "reconciler-plan"
-# The envelope's own version. 1 (no "version" key) was written before ops carried typed work;
-# such a file is refused with a message that names it.
-PLAN_FILE_VERSION = 2
+# The envelope's own version: 1 (no "version" key) was written before ops carried typed work,
+# 2 had a digest over the ops only; such files are refused with a message that names it.
+PLAN_FILE_VERSION = 3
 
 
 # --- ops and plans as JSON ---------------------------------------------------------------
@@ -95,6 +95,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "integration": d.integration,
                 "changes": [asdict(c) for c in d.changes],
                 "reverted": d.reverted,
+                "gone": d.gone,
             }
             for d in plan.drift
         ],
@@ -110,6 +111,7 @@ def plan_from_dict(data: Mapping[str, Any]) -> Plan:
                 integration=d["integration"],
                 changes=tuple(FieldChange(**c) for c in d["changes"]),
                 reverted=d["reverted"],
+                gone=bool(d.get("gone", False)),
             )
             for d in data.get("drift", ())
         ),
@@ -127,9 +129,24 @@ def plan_from_dict(data: Mapping[str, Any]) -> Plan:
     )
 
 
-def plan_digest(plan: Plan) -> str:
-    ops = json.dumps([op_to_dict(op) for op in plan.ops], sort_keys=True, default=str)
-    return "sha256:" + hashlib.sha256(ops.encode("utf-8")).hexdigest()
+def plan_digest(plan: Plan, options: Mapping[str, Any] | None = None) -> str:
+    """A digest of the ops, and of the decisions the plan was made with when given (a saved
+    plan's: editing ``prune`` or ``allow_replace`` in the file is refused like editing an op)."""
+    content: Any = [op_to_dict(op) for op in plan.ops]
+    if options is not None:
+        content = {"ops": content, "options": dict(options)}
+    text = json.dumps(content, sort_keys=True, default=str)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _options_dict(options: PlanOptions) -> dict[str, Any]:
+    return {
+        "prune": options.prune,
+        "max_deletes": options.max_deletes,
+        "allow_empty": options.allow_empty,
+        "allow_replace": sorted(options.allow_replace),
+        "integrations": list(options.integrations),
+    }
 
 
 # --- the plan file -------------------------------------------------------------------------
@@ -148,15 +165,9 @@ def write_plan_file(path: Path, plan: Plan, options: PlanOptions, *, sandbox: bo
         "kind": PLAN_FILE_KIND,
         "version": PLAN_FILE_VERSION,
         "plan": plan_to_dict(plan),
-        "options": {
-            "prune": options.prune,
-            "max_deletes": options.max_deletes,
-            "allow_empty": options.allow_empty,
-            "allow_replace": sorted(options.allow_replace),
-            "integrations": list(options.integrations),
-        },
+        "options": _options_dict(options),
         "sandbox": sandbox,  # a plan made against the embedded sandbox is applied there
-        "digest": plan_digest(plan),
+        "digest": plan_digest(plan, _options_dict(options)),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
@@ -189,7 +200,7 @@ def read_plan_file(path: Path) -> SavedPlan:
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:  # SpecError is a ValueError
         raise StalePlanError(f"{path}: cannot read the saved plan: {exc}") from exc
-    if document.get("digest") != plan_digest(plan):
+    if document.get("digest") != plan_digest(plan, _options_dict(options)):
         raise StalePlanError(f"{path}: the saved plan was edited after it was written")
     return SavedPlan(plan, options, bool(document.get("sandbox", False)))
 

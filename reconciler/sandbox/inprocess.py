@@ -23,11 +23,12 @@ BASE_URL = "http://127.0.0.1:9"  # never connected to: the transport answers eve
 class InProcess:
     """``transport`` for the clients; ``calls`` logs ``METHOD /path`` of every request.
     ``after_app`` sees each answer once the app made it, and may raise (an httpx transport
-    error there is a connection dropped after the change was made, SPEC §6)."""
+    error there is a connection dropped after the change was made, SPEC §6) or answer
+    another response in its place (a server that lies)."""
 
     apps: Sequence[App]
     calls: list[str] = field(default_factory=list)
-    after_app: Callable[[httpx.Request, httpx.Response], None] | None = None
+    after_app: Callable[[httpx.Request, httpx.Response], httpx.Response | None] | None = None
 
     @property
     def transport(self) -> httpx.MockTransport:
@@ -54,5 +55,5 @@ class InProcess:
             )
         response = httpx.Response(answer.status, headers=answer.headers, content=answer.body)
         if self.after_app is not None:
-            self.after_app(request, response)
+            return self.after_app(request, response) or response
         return response

@@ -2,12 +2,14 @@
 
 URL: ``postgresql://user[:password]@host[:port]/database[?schema=NAME]``; the tables live in
 ``NAME`` (default ``reconciler``), created and migrated by the tool, with a schema-version row it
-checks on open. Writes are compare-and-swap on the serial. Locks are session advisory locks in the
-two-integer form ``(namespace, hash(scope))``, held on one dedicated connection per lock, so a
-killed process frees its lock with its session (plan-apply-anchors.md §2.4, §4). "*" takes the
-namespace's global key exclusively; an integration takes it shared plus its own key exclusively,
-so "*" excludes every integration and two integrations do not exclude each other. Each lock also
-has a visible row (holder, run URL, heartbeat) for people who are blocked.
+checks on open. Writes are compare-and-swap on the serial; the journal entries and record
+writes of concurrent threads share one transaction (group commit,
+:mod:`~reconciler.state.commit`). Locks are session advisory locks in the two-integer form
+``(namespace, hash(scope))``, held on one dedicated connection per lock, so a killed process
+frees its lock with its session (plan-apply-anchors.md §2.4, §4). "*" takes the namespace's
+global key exclusively; an integration takes it shared plus its own key exclusively, so "*"
+excludes every integration and two integrations do not exclude each other. Each lock also has a
+visible row (holder, run URL, heartbeat) for people who are blocked.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from reconciler.state.sql import SqlStore
 from reconciler.state.tables import SCHEMA_VERSION, Execute, Result, upgrade_schema
 from reconciler.state.urls import DEFAULT_SCHEMA, display_url
 
+HOLDER_ROW_WAIT = 2.0  # seconds a refused run waits for the holder's row to be written
 _DDL_KEY = 0  # advisory key serialising schema creation and migration within the namespace
 
 _SCHEMA = (
@@ -202,6 +205,17 @@ class PostgresStore(SqlStore):
                 conn.execute("SELECT pg_advisory_unlock_all()")
             conn.close()
 
+    def _holders(self, scope: str) -> list[LockInfo]:
+        """Who holds what ``scope`` conflicts with. A holder takes the advisory lock, then
+        writes its row: refused inside that window, wait briefly for the row, so the error
+        names the holder (docs/state.md promises it) instead of "another session"."""
+        deadline = time.monotonic() + HOLDER_ROW_WAIT
+        while True:
+            blocking = [i for i in self.locks() if scopes_conflict(scope, i.scope)]
+            if blocking or time.monotonic() >= deadline:
+                return blocking
+            self._sleep(min(self.poll_interval, 0.05))
+
     def _acquire(
         self,
         conn: psycopg.Connection[Any],
@@ -214,8 +228,7 @@ class PostgresStore(SqlStore):
         while not self._try_advisory(conn, scope):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                blocking = [i for i in self.locks() if scopes_conflict(scope, i.scope)]
-                raise lock_error(self.url, scope, blocking, timeout)
+                raise lock_error(self.url, scope, self._holders(scope), timeout)
             self._sleep(min(self.poll_interval, remaining))
         try:
             with conn.transaction():

@@ -4,6 +4,11 @@ Both backends keep the same tables (``reconciler_*``, see :mod:`reconciler.state
 the same statements, written with ``%s`` placeholders; a backend supplies a transaction that
 executes them (SQLite rewrites the placeholders to ``?``). Locks differ entirely and live in each
 backend.
+
+Journal entries and record writes go through one group commit
+(:mod:`~reconciler.state.commit`): concurrent ones share a transaction, and each call returns
+once the transaction holding its change has committed. The rest (reads, the run log, the key,
+dump and restore) runs in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -16,10 +21,10 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from reconciler.errors import StaleStateError, StateError
+from reconciler.errors import StateError
 from reconciler.state.clock import Clock, iso, utc_now
+from reconciler.state.commit import GroupCommit
 from reconciler.state.identity import key_from_environment
-from reconciler.state.locks import INTEGRATION_SCOPE_PREFIX, WHOLE_CONFIG, scopes_conflict
 from reconciler.state.records import (
     OUTCOME_UNKNOWN,
     OUTCOMES,
@@ -42,6 +47,7 @@ from reconciler.state.tables import (
     run_from_row,
     run_to_row,
 )
+from reconciler.state.writes import SerialWriter, ensure_state
 
 
 class SqlStore:
@@ -58,13 +64,14 @@ class SqlStore:
         clock: Clock = utc_now,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        """The lock timing and the one mutex both backends share."""
+        """The lock timing, the one mutex and the group commit both backends share."""
         self.heartbeat_interval = heartbeat_interval
         self.stale_after = stale_after
         self.poll_interval = poll_interval
         self._clock = clock
         self._sleep = sleep
         self._mutex = threading.RLock()
+        self._committer = GroupCommit(self._transaction)
 
     # --- what a backend provides ---------------------------------------------------------
 
@@ -76,7 +83,7 @@ class SqlStore:
 
     def read(self) -> Snapshot:
         with self._transaction() as execute:
-            lineage, serial = self._ensure_state(execute)
+            lineage, serial = ensure_state(execute)
             rows = execute(f"SELECT {OBJECT_COLUMNS} FROM reconciler_objects").rows
         objects = {row[0]: object_from_row(row) for row in rows}
         return Snapshot(lineage=lineage, serial=serial, objects=dict(sorted(objects.items())))
@@ -89,35 +96,10 @@ class SqlStore:
         touches ("*" for objects outside any integration, which conflicts with everything). So
         two runs holding the locks of two different integrations can both write; a write that
         touches nothing is refused whenever the serial moved."""
-        with self._transaction() as execute:
-            lineage, serial = self._ensure_state(execute)
-            touched = self._touched_scopes(execute, upserts, removals)
-            if serial != expected_serial:
-                self._check_moved(execute, lineage, serial, expected_serial, touched)
-            execute(
-                "UPDATE reconciler_state SET serial = serial + 1 WHERE id = 1 AND serial = %s",
-                (serial,),
-            )
-            for address in sorted(set(removals)):
-                execute("DELETE FROM reconciler_objects WHERE address = %s", (address,))
-            for record in sorted(upserts, key=lambda r: r.address):
-                execute(
-                    f"INSERT INTO reconciler_objects ({OBJECT_COLUMNS}) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (address) DO UPDATE SET "
-                    "kind = excluded.kind, integration = excluded.integration, "
-                    "remote_ids = excluded.remote_ids, applied = excluded.applied, "
-                    "secret_fingerprints = excluded.secret_fingerprints, "
-                    "remote_fingerprint = excluded.remote_fingerprint, "
-                    "updated_at = excluded.updated_at",
-                    object_to_row(record),
-                )
-            for scope in sorted(touched):
-                execute(
-                    "INSERT INTO reconciler_scopes (scope, serial) VALUES (%s, %s) "
-                    "ON CONFLICT (scope) DO UPDATE SET serial = excluded.serial",
-                    (scope, serial + 1),
-                )
-        return serial + 1
+        return self.writer(expected_serial).write(upserts, removals)
+
+    def writer(self, serial: int) -> SerialWriter:
+        return SerialWriter(self._committer, self.url, serial)
 
     def scopes_written_since(self, serial: int) -> list[str]:
         """The lock scopes written after ``serial``, sorted: what moved for a saved plan."""
@@ -127,80 +109,42 @@ class SqlStore:
             ).rows
         return [str(row[0]) for row in rows]
 
-    def _check_moved(
-        self, execute: Execute, lineage: str, serial: int, expected: int, touched: set[str]
-    ) -> None:
-        """plan-apply-anchors.md §4: a stale writer never overwrites newer state of its scope."""
-        clashes: list[str] = []
-        if touched and expected < serial:
-            rows = execute(
-                "SELECT scope FROM reconciler_scopes WHERE serial > %s", (expected,)
-            ).rows
-            clashes = sorted(
-                str(r[0]) for r in rows if any(scopes_conflict(str(r[0]), t) for t in touched)
-            )
-            if not clashes:
-                return
-        what = f"changed {', '.join(clashes)}" if clashes else "wrote it"
-        raise StaleStateError(
-            f"state {self.url} moved: expected serial {expected}, found {serial} "
-            f"(lineage {lineage}); another run {what} since it was read. Run plan again."
-        )
-
-    @staticmethod
-    def _touched_scopes(
-        execute: Execute, upserts: Sequence[ObjectRecord], removals: Sequence[str]
-    ) -> set[str]:
-        integrations: set[str | None] = {record.integration for record in upserts}
-        for address in sorted({r.address for r in upserts} | set(removals)):
-            rows = execute(
-                "SELECT integration FROM reconciler_objects WHERE address = %s", (address,)
-            ).rows
-            integrations.update(None if row[0] is None else str(row[0]) for row in rows)
-        return {
-            WHOLE_CONFIG if name is None else INTEGRATION_SCOPE_PREFIX + name
-            for name in integrations
-        }
-
-    def _ensure_state(self, execute: Execute) -> tuple[str, int]:
-        rows = execute("SELECT lineage, serial FROM reconciler_state WHERE id = 1").rows
-        if not rows:
-            lineage = str(uuid.uuid4())
-            execute(
-                "INSERT INTO reconciler_state (id, lineage, serial) VALUES (1, %s, 0) "
-                "ON CONFLICT (id) DO NOTHING",
-                (lineage,),
-            )
-            rows = execute("SELECT lineage, serial FROM reconciler_state WHERE id = 1").rows
-        return str(rows[0][0]), int(rows[0][1])
-
     # --- journal -------------------------------------------------------------------------
 
     def journal_intent(
         self, run_id: str, address: str, step: str, intent: Mapping[str, Any]
     ) -> int:
-        # plan-apply-anchors.md §2.12: the intent is committed before the remote call is made.
-        with self._transaction() as execute:
+        # plan-apply-anchors.md §2.12: the intent is committed before the remote call is made
+        # (the group commit returns once the flush holding it has committed).
+        row = (run_id, address, step, dumps(dict(intent)), self._now())
+
+        def insert(execute: Execute) -> int:
             rows = execute(
                 "INSERT INTO reconciler_journal (run_id, address, step, intent, started_at) "
                 "VALUES (%s, %s, %s, %s, %s) RETURNING id",
-                (run_id, address, step, dumps(dict(intent)), self._now()),
+                row,
             ).rows
-        return int(rows[0][0])
+            return int(rows[0][0])
+
+        return self._committer.run(insert)
 
     def journal_outcome(
         self, entry_id: int, outcome: str, result: Mapping[str, Any] | None
     ) -> None:
         if outcome not in OUTCOMES:
             raise StateError(f"unknown journal outcome {outcome!r}: use one of {list(OUTCOMES)}")
-        with self._transaction() as execute:
+        values = (outcome, None if result is None else dumps(dict(result)), self._now(), entry_id)
+
+        def update(execute: Execute) -> None:
             updated = execute(
                 "UPDATE reconciler_journal SET outcome = %s, result = %s, finished_at = %s "
                 "WHERE id = %s",
-                (outcome, None if result is None else dumps(dict(result)), self._now(), entry_id),
+                values,
             )
-        if updated.rowcount != 1:
-            raise StateError(f"no journal entry {entry_id} in state {self.url}")
+            if updated.rowcount != 1:
+                raise StateError(f"no journal entry {entry_id} in state {self.url}")
+
+        self._committer.run(update)
 
     def pending_journal(self) -> list[JournalEntry]:
         with self._transaction() as execute:
@@ -212,14 +156,18 @@ class SqlStore:
         return [journal_from_row(row) for row in rows]
 
     def resolve_journal(self, entry_ids: Sequence[int], resolution: str) -> None:
-        with self._transaction() as execute:
+        now = self._now()
+
+        def resolve(execute: Execute) -> None:
             for entry_id in sorted(set(entry_ids)):
                 updated = execute(
                     "UPDATE reconciler_journal SET resolution = %s, resolved_at = %s WHERE id = %s",
-                    (resolution, self._now(), entry_id),
+                    (resolution, now, entry_id),
                 )
                 if updated.rowcount != 1:
                     raise StateError(f"no journal entry {entry_id} in state {self.url}")
+
+        self._committer.run(resolve)
 
     # --- run log -------------------------------------------------------------------------
 
@@ -263,11 +211,15 @@ class SqlStore:
         with self._transaction() as execute:
             stored = self._stored_key(execute)
             if stored is None:
-                stored = secrets.token_bytes(32)
+                # Two first runs at once both find none: the first insert wins, the other
+                # reads it back (a plain INSERT made the second fail on reconciler_meta_pkey).
                 execute(
-                    "INSERT INTO reconciler_meta (key, value) VALUES ('secret_key', %s)",
-                    (stored.hex(),),
+                    "INSERT INTO reconciler_meta (key, value) VALUES ('secret_key', %s) "
+                    "ON CONFLICT (key) DO NOTHING",
+                    (secrets.token_bytes(32).hex(),),
                 )
+                stored = self._stored_key(execute)
+                assert stored is not None
         return stored
 
     @staticmethod
@@ -279,7 +231,7 @@ class SqlStore:
 
     def dump(self) -> StateDump:
         with self._transaction() as execute:
-            lineage, serial = self._ensure_state(execute)
+            lineage, serial = ensure_state(execute)
             objects = execute(
                 f"SELECT {OBJECT_COLUMNS} FROM reconciler_objects ORDER BY address"
             ).rows
@@ -297,7 +249,7 @@ class SqlStore:
 
     def restore(self, dump: StateDump) -> None:
         with self._transaction() as execute:
-            lineage, serial = self._ensure_state(execute)
+            lineage, serial = ensure_state(execute)
             counts = [
                 int(execute(f"SELECT COUNT(*) FROM {table}").rows[0][0])
                 for table in ("reconciler_objects", "reconciler_runs", "reconciler_journal")

@@ -2,10 +2,11 @@
 
 The file is created atomically (built as a temporary file, then linked into place) with mode 0600
 in a 0700 directory; SQLite gives its -wal and -shm files the same mode. WAL mode with
-``synchronous=FULL``, so a committed journal intent survives a crash. Every write is one
-``BEGIN IMMEDIATE`` transaction. Locks are rows with a holder and a heartbeat; a lock whose holder
-process is gone (same host) or whose heartbeat is older than ``stale_after`` is taken over
-(plan-apply-anchors.md §3 complaint 2).
+``synchronous=FULL``, so a committed journal intent survives a crash. Every write is a
+``BEGIN IMMEDIATE`` transaction; the journal entries and record writes of concurrent threads
+share one (group commit, :mod:`~reconciler.state.commit`). Locks are rows with a holder and a
+heartbeat; a lock whose holder process is gone (same host) or whose heartbeat is older than
+``stale_after`` is taken over (plan-apply-anchors.md §3 complaint 2).
 """
 
 from __future__ import annotations
@@ -94,11 +95,13 @@ class SqliteStore(SqlStore):
                 raise StateError(f"cannot write state {self.url}: {exc}") from exc
             try:
                 yield execute
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            else:
                 conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:  # a failed COMMIT may leave it open
+                    conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise StateError(f"cannot write state {self.url}: {exc}") from exc
+                raise
 
     def close(self) -> None:
         with self._mutex:

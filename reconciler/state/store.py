@@ -5,6 +5,8 @@ compare-and-swap on the serial (plan-apply-anchors.md §2.1, §4). Locks are per
 "integration:<name>"), visible (holder, run URL, heartbeat) and die with their holder
 (plan-apply-anchors.md §3 complaints 2 and 9). A write-ahead journal records the intent of every
 remote call before it is made and the outcome after (plan-apply-anchors.md §2.12, complaint 4).
+Journal entries and writes of many threads are committed together (group commit); each call
+returns once its change is committed, as if it had had a transaction of its own.
 """
 
 from __future__ import annotations
@@ -23,6 +25,17 @@ from reconciler.state.records import (
 )
 
 
+class StateWriter(Protocol):
+    """One run's compare-and-swap writes in sequence (:meth:`StateStore.writer`)."""
+
+    serial: int  # the serial the last successful write left (at first: the one it was made with)
+
+    def write(self, upserts: Sequence[ObjectRecord], removals: Sequence[str]) -> int:
+        """Compare-and-swap against :attr:`serial`, as :meth:`StateStore.write`; the new
+        serial. Threads may call it together: the writes are applied in the order they came."""
+        ...
+
+
 class StateStore(Protocol):
     """What plan and apply need from the state (SPEC §5)."""
 
@@ -36,6 +49,11 @@ class StateStore(Protocol):
         self, expected_serial: int, upserts: Sequence[ObjectRecord], removals: Sequence[str]
     ) -> int:
         """Atomic compare-and-swap; raises StaleStateError when the serial moved. New serial."""
+        ...
+
+    def writer(self, serial: int) -> StateWriter:
+        """Writes that each expect the serial the previous one left, the first ``serial``: an
+        apply's writes, which its threads make concurrently and which commit together."""
         ...
 
     def scopes_written_since(self, serial: int) -> list[str]:

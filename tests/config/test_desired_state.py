@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.config import load_desired_state, validate_config
+from reconciler.config import build, load_desired_state, validate_config
 from reconciler.config.loader import display_path
 from reconciler.errors import ConfigError, Location
 from reconciler.model import (
     AddressBook,
     Connection,
     DataField,
+    DesiredState,
     Integration,
     MappingField,
     OAuth,
@@ -165,6 +166,25 @@ def test_digest_follows_environment_overrides_that_change_the_plan(tmp_path: Pat
     pruned, _ = load_desired_state(config, environ={"RECONCILER_PRUNE": "true"})
     assert pruned.settings.prune is True
     assert pruned.digest != plain.digest
+
+
+def test_the_digest_is_computed_once_by_load_and_never_by_validate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    digested: list[str] = []
+    real = build.digest
+
+    def counting(state: DesiredState) -> str:
+        digested.append(real(state))
+        return digested[-1]
+
+    monkeypatch.setattr(build, "digest", counting)
+    validation = validate_config(EXAMPLES)
+    assert validation.state is not None
+    assert (validation.state.digest, digested) == ("", [])
+    state, _ = load_desired_state(EXAMPLES, environ={"RECONCILER_PRUNE": "true"})
+    assert digested == [state.digest]
+    assert state.digest == real(state)  # of the state with its overrides
 
 
 def test_a_literal_secret_does_not_reach_the_digest(tmp_path: Path) -> None:

@@ -457,17 +457,27 @@ def test_refresh_only_plans_no_ops_but_keeps_drift() -> None:
     assert len(plan.drift) == 1
 
 
-def test_an_oro_record_deleted_by_hand_is_recreated_with_its_reason() -> None:
+def test_an_oro_record_deleted_by_hand_is_drift_and_a_create_with_its_values() -> None:
+    """Issue 11: it was an update with no attributes, counted as an update and absent from
+    the drift; it is a create of what is gone, with every declared value, and drift."""
     live = converged_live(oro_fields=())
     plan = build_plan(desired(), world(live), converged_state(), FP, PlanOptions(prune=True))
-    update = plan.ops[1]
-    assert isinstance(update, UpdateOp)
-    assert (update.address, update.reason, update.changes, update.steps) == (
+    create = plan.ops[1]
+    assert isinstance(create, CreateOp)
+    assert (create.address, create.reason, create.changes, create.steps) == (
         "integration.emea.data_field.LOYALTY",
         "missing_remote",
-        (),
+        (
+            FieldChange("default", None, "bronze"),
+            FieldChange("name", None, "LOYALTY"),
+            FieldChange("type", None, "String"),
+            FieldChange("visibility", None, "Private"),
+        ),
         ("oro.create",),
     )
+    assert [(d.address, d.changes) for d in plan.drift] == [
+        ("integration.emea.data_field.LOYALTY", (FieldChange("exists", True, False),))
+    ]
 
 
 # --- findings of the review of the engine ------------------------------------------------

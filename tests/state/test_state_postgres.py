@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from conftest import PG_ADMIN_URL, Backend, needs_postgres
 
-from reconciler.errors import CorruptStateError, StateError
+from reconciler.errors import CorruptStateError, LockError, StateError
 from reconciler.state import open_store
 from reconciler.state.postgres import PostgresStore
 from reconciler.state.tables import SCHEMA_VERSION
@@ -100,3 +106,57 @@ def test_a_version_2_schema_gets_its_mapping_fields_structured(postgres_backend:
             f"SELECT value FROM \"{schema}\".reconciler_meta WHERE key = 'schema_version'"
         ).fetchall()
     assert version == [(str(SCHEMA_VERSION),)]
+
+
+@needs_postgres
+def test_first_runs_at_once_on_a_fresh_state_share_one_key(pg_url: str) -> None:
+    """Four shards starting together on a fresh state: each opens it and asks for the
+    fingerprint key; a plain INSERT made all but one fail on reconciler_meta_pkey (exit 5)."""
+    barrier = threading.Barrier(4)
+
+    def first_run() -> bytes:
+        store = PostgresStore(pg_url)
+        try:
+            barrier.wait()
+            return store.secret_key()
+        finally:
+            store.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        keys = list(pool.map(lambda _: first_run(), range(4)))
+    assert len(set(keys)) == 1 and len(keys[0]) == 32
+
+
+@needs_postgres
+def test_a_run_refused_before_the_holder_wrote_its_row_still_names_it(
+    postgres_backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A holder takes the advisory lock, then writes its row; refused in between, the error
+    named "another session". docs/state.md promises the holder."""
+    holder = postgres_backend.open()
+    late = holder._collect_dead  # the step between the advisory lock and the row
+
+    def slow(execute: Any, scope: str) -> Any:
+        time.sleep(0.5)
+        return late(execute, scope)
+
+    monkeypatch.setattr(holder, "_collect_dead", slow)
+    taken = threading.Event()
+
+    def hold() -> None:
+        with holder.lock("*", operation="apply", timeout=0):
+            taken.set()
+            time.sleep(0.5)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    time.sleep(0.2)  # inside the window: the advisory lock is held, the row not written
+    late_run = postgres_backend.open()
+    with pytest.raises(LockError) as refused, late_run.lock("*", operation="plan", timeout=0):
+        pass
+    thread.join()
+    assert taken.is_set()
+    message = str(refused.value)
+    assert "another session" not in message
+    assert f"@{socket.gethostname()} pid {os.getpid()}, since " in message
+    assert "operation apply" in message

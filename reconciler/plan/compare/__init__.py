@@ -103,7 +103,7 @@ def build_plan(
 
     # An object deleted by hand is drift too (a scheduled --refresh-only plan must see it).
     gone = tuple(
-        Drift(op.address, op.integration, (FieldChange("exists", True, False),), True)
+        Drift(op.address, op.integration, (FieldChange("exists", True, False),), True, gone=True)
         for op in guarded.ops
         if isinstance(op, CreateOp) and op.reason == "missing_remote"
     )

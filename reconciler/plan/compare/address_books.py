@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from reconciler.model import (
+    VISIBILITIES,
     AddressBook,
     Integration,
     LiveIntegration,
@@ -190,6 +191,14 @@ def plan_address_books(
             )
             continue
         current = found.values()
+        if remote.visibility not in VISIBILITIES:
+            # ApiAddressBookVisibility's placeholder NotAvailableInThisVersion (official v2
+            # Swagger): never a reason to update; shown and left alone.
+            warnings.append(
+                f"{addr}: dotmailer reports its visibility as {remote.visibility!r}, which this "
+                "reconciler does not know (the API's placeholder for a newer value); left as it is"
+            )
+            current = {**current, "visibility": wanted["visibility"]}
         drifted += drift(
             addr if previous is None else previous, integration.name, record, current, wanted
         )
@@ -207,6 +216,13 @@ def plan_address_books(
         elif changed:
             steps_list.append(AddressBookStep.ORO_UPDATE)
         if record is not None and not steps_list and previous is None:
+            continue
+        if record is not None and oro is None and record.remote_ids.get("oro"):
+            # The Oro record this tool made is gone (deleted by hand): drift, and a create.
+            work = AddressBookWork(spec, tuple(steps_list))
+            made = create(addr, integration.name, record, work, remote_ids=remote_ids,
+                          previous_address=previous)  # fmt: skip
+            ops.append(made)
             continue
         cls: type[AdoptOp] | type[UpdateOp] = AdoptOp if record is None else UpdateOp
         if record is None:

@@ -8,9 +8,17 @@ gated unless the field says ``replaceOnChange`` or the run passes ``--allow-repl
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 
-from reconciler.model import DataFieldMapping, Integration, LiveIntegration, LiveWorld
+from reconciler.model import (
+    DATA_FIELD_TYPES,
+    VISIBILITIES,
+    DataFieldMapping,
+    Integration,
+    LiveIntegration,
+    LiveWorld,
+    RemoteDataField,
+)
 from reconciler.plan import values as v
 from reconciler.plan.compare.common import Planned, changes, create, drift, reason
 from reconciler.plan.ops import AdoptOp, AnyOp, Drift, ReplaceOp, UpdateOp, address
@@ -32,6 +40,7 @@ def plan_data_fields(
     oro = {f.name.upper(): f for f in live.oro_fields}
     ops: list[AnyOp] = []
     drifted: list[Drift] = []
+    warnings: list[str] = []
     for df in sorted(integration.data_fields, key=lambda d: d.key):
         addr = address(Kind.DATA_FIELD, integration.name, df.key)
         record = state.objects.get(addr)
@@ -43,14 +52,19 @@ def plan_data_fields(
             ops.append(create(addr, integration.name, record, work))
             continue
         current = found.values()
+        unknown = unknown_values(remote.get(df.key))
+        if unknown:
+            warnings.append(
+                f"{addr}: dotmailer reports {_listed(unknown, current)}, which this reconciler "
+                "does not know (the API's placeholder for a newer value); left as it is"
+            )
+            current = {**current, **{k: wanted[k] for k in unknown}}
         drifted += drift(addr, integration.name, record, current, wanted)
         changed = changes(current, wanted, wanted)
         remote_ids = {"oro": oro[df.key].id} if df.key in oro else {}
         fingerprint = v.remote_fingerprint(remote.get(df.key), oro.get(df.key))
         if df.key in remote and any(c.field in DATA_FIELD_REPLACE_FIELDS for c in changed):
-            allowed = df.replace_on_change or bool(
-                {df.name, df.key, addr} & set(options.allow_replace)
-            )
+            allowed = df.replace_on_change or allows(options.allow_replace, df.key, addr)
             ops.append(
                 ReplaceOp(
                     address=addr,
@@ -83,6 +97,12 @@ def plan_data_fields(
             steps.append(DataFieldStep.ORO_UPDATE)
         if record is not None and not steps:
             continue
+        oro_gone = df.key not in oro and bool(record and record.remote_ids.get("oro"))
+        if record is not None and (df.key not in remote or oro_gone):
+            # A side this tool made is gone (deleted by hand): drift, and a create of it.
+            work = DataFieldWork(spec, tuple(steps))
+            ops.append(create(addr, integration.name, record, work, remote_ids=remote_ids))
+            continue
         cls: type[AdoptOp] | type[UpdateOp] = AdoptOp if record is None else UpdateOp
         ops.append(
             cls(
@@ -97,7 +117,54 @@ def plan_data_fields(
                 remote_fingerprint=fingerprint,
             )
         )
-    return Planned(ops=tuple(ops), drift=tuple(drifted))
+    return Planned(ops=tuple(ops), drift=tuple(drifted), warnings=tuple(warnings))
+
+
+def allows(allow_replace: Collection[str], key: str, addr: str) -> bool:
+    """``--allow-replace`` names a data field case-insensitively (dotmailer's names are), or
+    gives its full address."""
+    return any(a == addr or a.upper() == key for a in allow_replace)
+
+
+def unmatched_allowances(allow_replace: Collection[str], ops: Iterable[AnyOp]) -> str | None:
+    """Why some ``--allow-replace`` matches no replace of the plan (a typo must not pass
+    silently), listing what can be replaced; None when every one matches."""
+    replaces = sorted(
+        (op.address, op.work.spec.key)
+        for op in ops
+        if isinstance(op, ReplaceOp) and isinstance(op.work, DataFieldWork)
+    )
+    unknown = sorted(
+        a for a in allow_replace if not any(allows((a,), key, addr) for addr, key in replaces)
+    )
+    if not unknown:
+        return None
+    can = ", ".join(addr for addr, _ in replaces) or "nothing (the plan replaces no data field)"
+    return (
+        f"--allow-replace {', '.join(unknown)}: no data field of this plan is replaced by that "
+        f"name; replaceable: {can}"
+    )
+
+
+def unknown_values(remote: RemoteDataField | None) -> tuple[str, ...]:
+    """The fields of a dotmailer data field whose value is outside the documented set, e.g.
+    ``NotAvailableInThisVersion``, the placeholder ``ApiDataTypes`` and ``ApiDataFieldVisibility``
+    carry in the official v2 Swagger (/work/shared/dotdigital-api/dotdigital-v2-api-swagger.json).
+    Such a value is never a reason to update or replace: it is shown and left alone. A default
+    of an unknown type cannot be read either."""
+    if remote is None:
+        return ()
+    found: list[str] = []
+    if remote.type not in DATA_FIELD_TYPES:
+        found += ["default", "type"]
+    if remote.visibility not in VISIBILITIES:
+        found.append("visibility")
+    return tuple(found)
+
+
+def _listed(fields: tuple[str, ...], current: Mapping[str, object]) -> str:
+    shown = [f for f in fields if f != "default" or "type" not in fields]
+    return " and ".join(f"its {f} as {current[f]!r}" for f in shown)
 
 
 def _differs(oro: DataFieldSpec, wanted: DataFieldSpec) -> bool:

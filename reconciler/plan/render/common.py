@@ -135,11 +135,14 @@ def field_changes(op: Op) -> tuple[FieldChange, ...]:
             rows = list(op.changes) or _diff(op.before or {}, op.after or {})
         case _:
             rows = list(op.changes)
-    names = sensitive_names(op)
-    known = {row.field for row in rows}
-    # A secret the op writes but carries no row for is still worth showing as (sensitive).
-    if isinstance(op, CreateOp | UpdateOp | AdoptOp):
-        rows += [FieldChange(name, None, None, sensitive=True) for name in names - known]
+    # A create writes every secret it lists; an update or adopt only those whose fingerprint
+    # changed, which compare puts in its changes: a secret is never shown as changed when it
+    # is not (an ``enabled`` flip writes no password).
+    if isinstance(op, CreateOp):
+        known = {row.field for row in rows}
+        rows += [
+            FieldChange(name, None, None, sensitive=True) for name in sensitive_names(op) - known
+        ]
     return tuple(sorted(rows, key=lambda row: row.field))
 
 

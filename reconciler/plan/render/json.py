@@ -49,6 +49,7 @@ from reconciler.plan.ops import (
 )
 from reconciler.plan.render.common import (
     drift_sensitive_names,
+    field_changes,
     forcing_fields,
     is_gated,
     merged,
@@ -117,6 +118,11 @@ def resource_change(op: Op) -> dict[str, Any]:
             "after": without(after, secret),
             "before_sensitive": _mask(before, secret),
             "after_sensitive": _mask(after, secret),
+            # Which secrets this op writes: a create all it lists, an update those whose
+            # fingerprint changed (their values never appear).
+            "sensitive_changed": sorted(
+                row.field for row in field_changes(op) if row.sensitive or row.field in secret
+            ),
             "replace_paths": (
                 [[name] for name in sorted(forcing_fields(op))] if isinstance(op, ReplaceOp) else []
             ),
@@ -144,7 +150,8 @@ def resource_drift(item: Drift) -> dict[str, Any]:
         "integration": item.integration,
         "reverted": item.reverted,
         "change": {
-            "actions": ["update"],
+            # Terraform's resource_drift: an object deleted outside is a "delete"
+            "actions": ["delete"] if item.gone else ["update"],
             "before": without(before, secret),
             "after": without(after, secret),
             "before_sensitive": _mask(before, secret),

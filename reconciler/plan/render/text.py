@@ -164,6 +164,11 @@ def drift_lines(drift: Sequence[Drift]) -> list[Line]:
     changed outside of Terraform", plan-apply-anchors.md §2.5)."""
     lines: list[Line] = [(("Drift detected (changed outside reconciler):", "warning"),)]
     for item in drift:
+        if item.gone:
+            lines.append(
+                ((f"  {item.address}: deleted outside reconciler; apply will re-create it", None),)
+            )
+            continue
         secret = drift_sensitive_names(item.changes)
         outcome = "# apply will revert" if item.reverted else "# left as is"
         for change in sorted(item.changes, key=lambda c: c.field):
