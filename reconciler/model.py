@@ -77,6 +77,9 @@ DEFAULT_MAPPING_PRIORITIES: Mapping[str, int] = {
     "Oro\\Bundle\\SalesBundle\\Entity\\Lead": 10,
 }
 
+# docs/environments.md: the variable that names the environment a run is in (as --env does).
+ENVIRONMENT_VARIABLE = "RECONCILER_ENV"
+
 # oro-jsonapi.md §9 E: Oro's default OAuth web-app domain (OAuthManager::API_ENDPOINT).
 DEFAULT_OAUTH_DOMAIN = "https://r1-app.dotmailer.com/"
 

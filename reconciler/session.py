@@ -31,7 +31,13 @@ from reconciler.providers.dotmailer import DotmailerClient
 from reconciler.providers.oro import OroClient
 from reconciler.refresh import refresh
 from reconciler.sandbox.embedded import SANDBOX_STATE_URL, EmbeddedSandbox, start_sandbox
-from reconciler.state import WHOLE_CONFIG, StateStore, current_user, open_store
+from reconciler.state import (
+    WHOLE_CONFIG,
+    StateStore,
+    current_user,
+    environment_url,
+    open_store,
+)
 
 Clock = Callable[[], datetime]
 
@@ -52,6 +58,7 @@ class SessionOptions:
     selector: tuple[tuple[str, str], ...] = ()
     lock_timeout: float = 0.0
     allow_literal_secrets: bool = False
+    environment: str | None = None  # --env / RECONCILER_ENV (docs/environments.md)
 
 
 @dataclass
@@ -98,7 +105,7 @@ class Session:
         unmatched = unmatched_allowances(options.allow_replace, plan.ops)
         if unmatched and not options.refresh_only:
             raise UsageError(unmatched)
-        return plan, world
+        return replace(plan, environment=self.options.environment), world
 
     # -- apply -----------------------------------------------------------------------------
 
@@ -176,6 +183,7 @@ def open_session(options: SessionOptions, *, clock: Clock = utc_now) -> Iterator
         options.config_path,
         allow_literal_secrets=options.allow_literal_secrets,
         connects=not options.sandbox,
+        environment=options.environment,
     )
     errors = [d for d in diagnostics if getattr(d, "severity", "error") == "error"]
     if errors:
@@ -188,8 +196,14 @@ def open_session(options: SessionOptions, *, clock: Clock = utc_now) -> Iterator
         options = replace(options, integrations=selected(desired, options))
     settings = desired.settings
     base_dir = Path.cwd()
-    sandbox = start_sandbox(options.sandbox_seed, base_dir) if options.sandbox else None
-    store = open_store(state_url(options.state_url, sandbox, settings), base_dir=base_dir)
+    sandbox = (
+        start_sandbox(options.sandbox_seed, base_dir, options.environment)
+        if options.sandbox
+        else None
+    )
+    # Each environment has its own state, so its own locks too, wherever the URL came from.
+    url = environment_url(state_url(options.state_url, sandbox, settings), options.environment)
+    store = open_store(url, base_dir=base_dir)
     try:
         key = store.secret_key()
         secrets = resolve_secrets(desired, options.config_path, options.integrations, sandbox, key)

@@ -10,6 +10,7 @@ Public API (the ``reconciler ci`` commands are thin over these)::
                         transport=None, policy=None, sleep=time.sleep) -> PostResult
     sticky_marker(key) -> str   # the hidden marker a comment is found by
     compare_plans(reviewed, new) -> tuple[str, ...]
+    join_comments(bodies, *, max_chars=60000) -> str   # one comment, a section per environment
 
 Where the rules come from: plan-apply-anchors.md §2.9 (Atlantis: one comment per PR, updated in
 place) and §3 complaints 3 (scrub known secret values from everything posted), 6 (one sticky
@@ -17,7 +18,8 @@ comment, capped) and 7 (bind the plan to its head SHA; at merge apply the review
 re-plan and refuse when the operations differ).
 
 One module per job: ``secrets`` (what to scrub, and the scrub), ``comment`` (marker, header,
-body), ``github`` (posting the sticky comment), ``compare`` (two saved plans).
+body), ``join`` (one comment from the bodies of several environments), ``github`` (posting the
+sticky comment), ``compare`` (two saved plans).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from reconciler.ci.comment import (
 )
 from reconciler.ci.compare import compare_plans
 from reconciler.ci.github import GITHUB_API_URL, PostResult, post_sticky_comment
+from reconciler.ci.join import join_comments
 from reconciler.ci.secrets import Scrubbed, scrub, secret_values
 
 __all__ = [
@@ -42,6 +45,7 @@ __all__ = [
     "comment_body",
     "comment_header",
     "compare_plans",
+    "join_comments",
     "post_sticky_comment",
     "scrub",
     "secret_values",

@@ -20,6 +20,9 @@ __all__ = [
     "MARKER",
     "comment_body",
     "comment_header",
+    "environment_heading",
+    "environment_marker",
+    "environment_of",
     "holds_marker",
     "sticky_marker",
 ]
@@ -28,6 +31,9 @@ DEFAULT_ARTIFACT = "reconciler-plan"
 _SHA = re.compile(r"^[0-9a-fA-F]{7,64}$")
 _KEYED = "<!-- reconciler-plan: "
 _KEY = re.compile(r"^[A-Za-z0-9._/-]+$")
+_ENVIRONMENT = "<!-- reconciler-environment: "
+_ENVIRONMENT_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")  # the settings schema's pattern
+_ENVIRONMENT_LINE = re.compile(rf"^{_ENVIRONMENT}({_ENVIRONMENT_NAME.pattern}) -->$", re.M)
 
 
 def sticky_marker(key: str | None) -> str:
@@ -45,6 +51,22 @@ def holds_marker(body: str, key: str | None) -> bool:
     if key is None:
         return MARKER in body and _KEYED not in body
     return sticky_marker(key) in body
+
+
+def environment_marker(environment: str) -> str:
+    """The hidden line that tells ``ci join`` which environment a comment body is of."""
+    return f"{_ENVIRONMENT}{environment} -->"
+
+
+def environment_of(body: str) -> str | None:
+    """The environment a comment body was made in (from its hidden line), else None."""
+    match = _ENVIRONMENT_LINE.search(body)
+    return match.group(1) if match else None
+
+
+def environment_heading(environment: str) -> str:
+    """The heading of an environment's section of the comment."""
+    return f"## Environment <code>{escape(environment)}</code>"
 
 
 def comment_header(
@@ -86,8 +108,14 @@ def comment_body(
     ``max_chars`` (a scrubbed value shorter than ``(sensitive)`` may add a few characters).
     """
     header = comment_header(head_sha=head_sha, run_url=run_url, artifact_name=artifact_name)
+    if plan.environment is not None and not _ENVIRONMENT_NAME.fullmatch(plan.environment):
+        raise UsageError(f"the plan names no valid environment: {plan.environment!r}")
+    if plan.environment is not None:  # a section of the comment `ci join` makes
+        header = f"{environment_heading(plan.environment)}\n\n{header}"
     lead = MARKER + "\n\n"
     markers = lead if key is None else f"{MARKER}\n{sticky_marker(key)}\n\n"
+    if plan.environment is not None:
+        markers = markers[:-1] + environment_marker(plan.environment) + "\n\n"
     budget = max_chars - len(header) - 2 - (len(markers) - len(lead))
     if budget < 200:
         raise UsageError(f"--max-chars {max_chars} leaves no room for the plan")

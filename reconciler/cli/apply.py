@@ -102,6 +102,14 @@ def command(
         saved_file = read_plan_file(target)
         saved, saved_options = saved_file.plan, saved_file.options
         config_path = Path(saved.config_path)
+        chosen = kwargs.get("environment")
+        if chosen is not None and chosen != saved.environment:
+            made_in = f"environment {saved.environment}" if saved.environment else "no environment"
+            raise UsageError(
+                f"{target} was made in {made_in}, not in environment {chosen}; a saved plan "
+                "is applied where it was made"
+            )
+        kwargs["environment"] = saved.environment
         kwargs["integrations"] = saved_options.integrations
         if saved_file.sandbox is not None:  # applied to the world of the seed it was made with
             kwargs["sandbox"] = True

@@ -1,8 +1,9 @@
 """``reconciler ci …``: the pull-request workflow's steps (docs/ci.md).
 
-``comment`` prints the sticky comment body for a saved plan, ``post`` creates or updates that one
-comment on the pull request, ``compare`` tells whether a re-made plan does what the reviewed one
-did. Thin over :mod:`reconciler.ci`.
+``comment`` prints the sticky comment body for a saved plan, ``join`` makes one body of the bodies
+of several environments, ``post`` creates or updates that one comment on the pull request,
+``compare`` tells whether a re-made plan does what the reviewed one did. Thin over
+:mod:`reconciler.ci`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from reconciler.ci import (
     GITHUB_API_URL,
     comment_body,
     compare_plans,
+    join_comments,
     post_sticky_comment,
     secret_values,
 )
@@ -24,11 +26,12 @@ from reconciler.errors import EXIT_OK, StalePlanError, UsageError
 from reconciler.plan.saved import read_plan_file
 
 _PLAN_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+_BODY_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @click.group("ci")
 def group() -> None:
-    """Steps of the pull-request workflow: comment, post, compare."""
+    """Steps of the pull-request workflow: comment, join, post, compare."""
 
 
 @group.command("comment")
@@ -92,11 +95,35 @@ def comment(
     return EXIT_OK
 
 
+@group.command("join")
+@click.argument("bodies", nargs=-1, required=True, type=_BODY_FILE, metavar="BODY...")
+@click.option(
+    "--max-chars",
+    type=click.IntRange(min=1),
+    default=60000,
+    show_default=True,
+    help="Cap on the whole comment (GitHub allows 65,536).",
+)
+def join(bodies: tuple[Path, ...], max_chars: int) -> int:
+    """Print one comment from the bodies of several environments' plans (`ci comment` with a
+    plan made with --env): one section per environment, sorted."""
+    texts = [_read_body(path) for path in bodies]
+    click.echo(join_comments(texts, max_chars=max_chars), nl=False)
+    return EXIT_OK
+
+
+def _read_body(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read the comment body: {exc}") from None
+
+
 @group.command("post")
 @click.option(
     "--body",
     "body_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=_BODY_FILE,
     required=True,
     help="The comment body (from `reconciler ci comment`).",
 )
@@ -116,12 +143,8 @@ def comment(
 )
 def post(body_path: Path, repo: str, pr: int, api_url: str, key: str | None) -> int:
     """Create or update the one sticky plan comment on a pull request (token: GITHUB_TOKEN)."""
-    try:
-        body = body_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{body_path}: cannot read the comment body: {exc}") from None
     result = post_sticky_comment(
-        body,
+        _read_body(body_path),
         repo=repo,
         pr=pr,
         token=os.environ.get("GITHUB_TOKEN", ""),

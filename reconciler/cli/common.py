@@ -9,11 +9,29 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from reconciler.model import ENVIRONMENT_VARIABLE
+
 if TYPE_CHECKING:
     from reconciler.plan.saved import SandboxSeed
     from reconciler.session import Session, SessionOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def env_option(
+    *, expose_value: bool = True, callback: Callable[..., Any] | None = None
+) -> Callable[[F], F]:
+    """--env NAME (or RECONCILER_ENV): the environment of the config to run
+    (docs/environments.md)."""
+    return click.option(
+        "--env",
+        "environment",
+        envvar=ENVIRONMENT_VARIABLE,
+        metavar="NAME",
+        expose_value=expose_value,
+        callback=callback,
+        help=f"One of the environments reconciler.yaml declares ({ENVIRONMENT_VARIABLE}).",
+    )
 
 
 def session_options(func: F) -> F:
@@ -53,6 +71,7 @@ def live_options(func: F) -> F:
             show_default=True,
             help="Seconds to wait for the state lock before giving up (exit 5).",
         ),
+        env_option(),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -122,6 +141,7 @@ def make_session_options(config_path: Path, **kwargs: Any) -> SessionOptions:
         ),
         lock_timeout=float(kwargs.get("lock_timeout") or 0.0),
         allow_literal_secrets=bool(kwargs.get("allow_literal_secrets")),
+        environment=kwargs.get("environment"),
     )
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from reconciler.cli.common import env_option
 from reconciler.errors import EXIT_OK
 
 if TYPE_CHECKING:  # the emulators load only when a sandbox command runs (fast --help)
@@ -160,9 +161,13 @@ def _exports(
 @group.command("reset")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
               default=SANDBOX_DIR, show_default=True,
-              help="The sandbox world to remove.")  # fmt: skip
-def reset(data_dir: Path) -> int:
+              help="The sandbox directory whose world to remove.")  # fmt: skip
+@env_option()
+def reset(data_dir: Path, environment: str | None) -> int:
     """Remove the sandbox world and the embedded sandbox's state beside it.
+
+    With --env NAME (or RECONCILER_ENV), the world of that environment and its state
+    (docs/environments.md); the other environments' worlds are kept.
 
     The next `--sandbox` run (or `sandbox serve`) starts a new world from the seed it is given
     (--sandbox-seed / --seed; the packaged seed by default). Stop a running `sandbox serve`
@@ -171,8 +176,10 @@ def reset(data_dir: Path) -> int:
     from reconciler.config.loader import display_path
     from reconciler.sandbox.embedded import reset_sandbox
 
-    removed = reset_sandbox(data_dir)
+    removed = reset_sandbox(data_dir, environment)
     where = display_path(data_dir)
+    if environment is not None:
+        where = f"{where} (environment {environment})"
     if not removed:
         click.echo(f"No sandbox world in {where}; nothing to reset.")
         return EXIT_OK

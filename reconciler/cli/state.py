@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
+from reconciler.cli.common import env_option
 from reconciler.errors import EXIT_OK, UsageError
 from reconciler.state import (
     WHOLE_CONFIG,
@@ -24,6 +25,7 @@ from reconciler.state import (
     RunRecord,
     StateStore,
     current_user,
+    environment_url,
     open_store,
 )
 from reconciler.state.migrate import migrate
@@ -36,8 +38,13 @@ def _use_sandbox_state(ctx: click.Context, _param: click.Parameter, value: bool)
         ctx.meta["reconciler.sandbox_state"] = True
 
 
+def _remember_environment(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    ctx.meta["reconciler.environment"] = value
+
+
 def _store_options(func: F) -> F:
     decorators = [
+        env_option(expose_value=False, callback=_remember_environment),
         click.option(
             "--sandbox",
             is_flag=True,
@@ -82,17 +89,22 @@ def _lock_timeout(func: F) -> F:
 
 
 def state_url(explicit: str | None, config_path: Path) -> str:
-    """--state, else --sandbox, else RECONCILER_STATE, else reconciler.yaml, else the default."""
-    if explicit:
-        return explicit
+    """--state, else --sandbox, else RECONCILER_STATE, else reconciler.yaml, else the default;
+    then made the --env environment's own, as plan and apply do."""
     context = click.get_current_context(silent=True)
-    if context is not None and context.meta.get("reconciler.sandbox_state"):
+    meta = context.meta if context is not None else {}
+    environment = meta.get("reconciler.environment")
+    if explicit:
+        url = explicit
+    elif meta.get("reconciler.sandbox_state"):
         from reconciler.sandbox.embedded import SANDBOX_STATE_URL
 
-        return SANDBOX_STATE_URL
-    from reconciler.config import load_settings
+        url = SANDBOX_STATE_URL
+    else:
+        from reconciler.config import load_settings
 
-    return load_settings(config_path).state
+        url = load_settings(config_path, environment=environment).state
+    return environment_url(url, environment)
 
 
 @contextmanager

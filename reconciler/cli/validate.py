@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 
 import click
 
+from reconciler.cli.common import env_option
 from reconciler.errors import EXIT_INVALID_CONFIG, EXIT_OK
 
 if TYPE_CHECKING:
-    from reconciler.config import Validation
+    from reconciler.config import ConfigValidation
 
 
 @click.command("validate")
@@ -37,35 +38,55 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Accept a literal string where a secret reference is expected.",
 )
-def command(path: Path, output_format: str | None, find: bool, allow_literal_secrets: bool) -> int:
+@env_option()
+def command(
+    path: Path,
+    output_format: str | None,
+    find: bool,
+    allow_literal_secrets: bool,
+    environment: str | None,
+) -> int:
     """Validate the config in PATH (a directory or one file; default: the current directory).
 
-    Exit 0 when valid (warnings allowed), 3 when there is any error.
+    A config that declares environments is validated in each of them (only in NAME with
+    --env NAME). Exit 0 when valid (warnings allowed), 3 when there is any error.
     """
-    from reconciler.config import find_configs, validate_config
+    from reconciler.config import find_configs
 
-    if find:
-        validations = [
-            validate_config(
-                found.root, allow_literal_secrets=allow_literal_secrets, files=found.files
-            )
-            for found in find_configs(path)
-        ]
-    else:
-        validations = [validate_config(path, allow_literal_secrets=allow_literal_secrets)]
+    roots = (
+        [(found.root, list(found.files)) for found in find_configs(path)]
+        if find
+        else [(path, None)]
+    )
+    results = [_validate(root, files, allow_literal_secrets, environment) for root, files in roots]
     if output_format is None:
         output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     if output_format == "json":
-        payload = [d.to_json() for validation in validations for d in validation.diagnostics]
+        payload = [d.to_json() for result in results for d in result.diagnostics]
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
-        for validation in validations:
-            _echo_lines(validation, github=output_format == "github")
-    return EXIT_OK if all(validation.valid for validation in validations) else EXIT_INVALID_CONFIG
+        for result in results:
+            _echo_lines(result, github=output_format == "github")
+    return EXIT_OK if all(result.valid for result in results) else EXIT_INVALID_CONFIG
 
 
-def _echo_lines(validation: Validation, *, github: bool) -> None:
+def _validate(
+    path: Path, files: list[Path] | None, allow_literal_secrets: bool, environment: str | None
+) -> ConfigValidation:
+    """Every environment of the config, or only ``environment``."""
+    from reconciler.config import ConfigValidation, validate_config, validate_environments
+
+    if environment is None:
+        return validate_environments(path, allow_literal_secrets=allow_literal_secrets, files=files)
+    validation = validate_config(
+        path, allow_literal_secrets=allow_literal_secrets, files=files, environment=environment
+    )
+    return ConfigValidation((validation,), validation.diagnostics)
+
+
+def _echo_lines(result: ConfigValidation, *, github: bool) -> None:
     workspace = os.environ.get("GITHUB_WORKSPACE")
-    for diagnostic in validation.diagnostics:
+    for diagnostic in result.diagnostics:
         click.echo(diagnostic.github_annotation(workspace) if github else str(diagnostic))
-    click.echo(validation.summary())
+    for validation in result.validations:
+        click.echo(validation.summary())

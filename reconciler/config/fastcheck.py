@@ -84,9 +84,12 @@ def _keyword(keyword: str, value: Any, schema: Mapping[str, Any], root: Mapping[
             _is_type(name, None)  # raises Unsupported for unknown type names
         return lambda instance: any(_is_type(name, instance) for name in names)
     if keyword == "$ref":
-        if not isinstance(value, str) or not value.startswith("#/$defs/"):
+        if not isinstance(value, str) or not value.startswith("#/"):
             raise Unsupported(f"$ref {value}")
-        return compile_check(root["$defs"][value.removeprefix("#/$defs/")], root)
+        target: Any = root
+        for part in value.removeprefix("#/").split("/"):  # a JSON Pointer (RFC 6901)
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        return compile_check(target, root)
     if keyword == "properties":
         children = {name: compile_check(sub, root) for name, sub in value.items()}
 

@@ -109,6 +109,9 @@ class Document:
     positions: dict[YamlPath, Position] = field(repr=False)
     key_positions: dict[YamlPath, Position] = field(repr=False)
     is_settings: bool = False  # the root reconciler.yaml
+    # An environment's merged document (config/overlay.py): for each node that an overlay
+    # supplied or that moved, its file and its path there.
+    origins: dict[YamlPath, tuple[str, YamlPath]] = field(default_factory=dict, repr=False)
 
     @property
     def kind(self) -> str | None:
@@ -126,26 +129,34 @@ class Document:
     def position(self, path: YamlPath, *, key: bool = False) -> Position:
         """The position of the node at ``path`` (of its key with ``key``), else of its nearest
         ancestor that exists."""
+        return self._where(path, key)[1]
+
+    def _where(self, path: YamlPath, key: bool) -> tuple[str, Position, YamlPath]:
+        """The file, position and path there of the node at ``path`` (see :meth:`position`)."""
+        found = path
         if key and path in self.key_positions:
-            return self.key_positions[path]
-        while path not in self.positions and path:
-            path = path[:-1]
-        return self.positions.get(path, (1, 1))
+            position = self.key_positions[path]
+        else:
+            while found not in self.positions and found:
+                found = found[:-1]
+            position = self.positions.get(found, (1, 1))
+        file, source = self.origins.get(found, (self.file, found))
+        return file, position, (*source, *path[len(found) :])
 
     def location(self, path: YamlPath = (), *, key: bool = False) -> Location:
-        line, column = self.position(path, key=key)
-        return Location(self.file, line, column)
+        file, (line, column), _ = self._where(path, key)
+        return Location(file, line, column)
 
     def diagnostic(
         self, path: YamlPath, rule_id: str, message: str, *, key: bool = False
     ) -> Diagnostic:
-        line, column = self.position(path, key=key)
+        file, (line, column), shown = self._where(path, key)
         return Diagnostic(
-            file=self.file,
+            file=file,
             line=line,
             column=column,
             severity=rule(rule_id).severity,
-            path=format_path(path),
+            path=format_path(shown),
             message=message,
             rule=rule_id,
         )

@@ -307,6 +307,27 @@ RULES: dict[str, Rule] = _rules(
     ),
     Rule("settings.oro.apiBase", "error", "apiBase must start with '/'", "oro-jsonapi.md"),
     Rule("settings.range", "error", "the number is out of range", "SPEC §2.4"),
+    # --- environments (docs/environments.md) ---------------------------------------------
+    Rule(
+        "environment.name",
+        "error",
+        "an environment name is 1–40 lower-case letters, digits and '_', starting with a letter",
+        "SPEC §9 (it names a state file, a PostgreSQL schema and a GitHub environment)",
+    ),
+    Rule(
+        "environment.directory",
+        "error",
+        "overlay documents live in environments/NAME/ for an environment NAME that "
+        "reconciler.yaml declares",
+        "SPEC §9",
+    ),
+    Rule(
+        "overlay.remove",
+        "error",
+        "$remove: true removes an item of a named list, or a whole document, that the base "
+        "declares",
+        "SPEC §9",
+    ),
 )
 
 

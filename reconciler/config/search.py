@@ -7,8 +7,10 @@ config when it is a settings file (``reconciler.yaml``) or when one of its docum
 documents, so a file broken by a YAML syntax error is still found (and reported by the
 validation), and a foreign file is never parsed at all. Every other YAML file is ignored.
 
-Each settings file's directory is a config of its own; a document file belongs to the nearest
-such directory above it, else to the searched directory (a config needs no settings file).
+Each settings file's directory is a config of its own (but one in ``environments/NAME/`` of a
+config); a document file belongs to the nearest such directory above it, else to the searched
+directory (a config needs no settings file). Overlays (``environments/NAME/``) so belong to the
+config whose environment they are.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler.config.environments import ENVIRONMENTS_DIR
 from reconciler.config.loader import API_VERSION, SETTINGS_FILE, discover, display_path
 from reconciler.errors import UsageError
 
@@ -45,7 +48,10 @@ def find_configs(path: Path) -> list[FoundConfig]:
         raise UsageError(f"{display_path(path)}: no such file or directory")
     base = path if path.is_dir() else path.parent
     candidates = discover(path)
-    roots = {file.parent for file in candidates if file.name == SETTINGS_FILE}
+    settings = {file.parent for file in candidates if file.name == SETTINGS_FILE}
+    # A reconciler.yaml in an environment's directory belongs to the config above it (which
+    # reports it: an environment's settings go in the root's reconciler.yaml).
+    roots = {root for root in settings if not _in_environment_of(root, settings)}
     grouped: dict[Path, list[Path]] = {}
     for file in candidates:
         if file.name == SETTINGS_FILE or _says_reconciler(file):
@@ -67,6 +73,11 @@ def _says_reconciler(file: Path) -> bool:
     except OSError:
         return False
     return _RECONCILER_API_VERSION.search(text) is not None
+
+
+def _in_environment_of(directory: Path, roots: set[Path]) -> bool:
+    """``directory`` is ``ROOT/environments/NAME`` of one of ``roots``."""
+    return directory.parent.name == ENVIRONMENTS_DIR and directory.parent.parent in roots
 
 
 def _root_of(file: Path, roots: set[Path], base: Path) -> Path:

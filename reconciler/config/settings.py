@@ -141,18 +141,24 @@ def in_ci(environ: Mapping[str, str] | None = None) -> bool:
 
 
 def check_credential_settings(
-    file_settings: Settings, environ: Mapping[str, str] | None = None
+    file_settings: Settings,
+    environ: Mapping[str, str] | None = None,
+    *,
+    environment: str | None = None,
 ) -> None:
     """Refuse a config that would send credentials to an endpoint it chose itself (SPEC §8).
 
-    ``file_settings`` are reconciler.yaml's own, before any override. In CI, every setting of
+    ``file_settings`` are reconciler.yaml's own for the ``environment`` being run (its block
+    merged over the top level), before any override. In CI, every setting of
     :data:`CREDENTIAL_SETTINGS` the file names must be pinned by its variable: a pull request
-    edits the file, not the runner's environment. Outside CI the file may name its Oro, but a
-    dotmailer API URL override only on a loopback address (a local emulator). Raises
+    edits the file, not the runner's environment. The variables are the same for every
+    environment: the job that runs ``--env NAME`` sets NAME's. Outside CI the file may name its
+    Oro, but a dotmailer API URL override only on a loopback address (a local emulator). Raises
     ConfigError (exit 3) before anything is sent.
     """
     env = os.environ if environ is None else environ
     where = file_settings.location.file if file_settings.location else "reconciler.yaml"
+    of = f" of environment {environment}" if environment else ""
     if in_ci(env):
         unpinned = [
             f"{variable} instead of {key}"
@@ -162,7 +168,7 @@ def check_credential_settings(
         if unpinned:
             raise ConfigError(
                 f"{where}: CI is set, so credentials and the endpoints they go to are taken only "
-                f"from the environment: set {', '.join(unpinned)}"
+                f"from the environment: set {', '.join(unpinned)}{of}"
             )
         return
     url = file_settings.dotmailer_api_url
@@ -170,7 +176,7 @@ def check_credential_settings(
         host = urlsplit(url).hostname or ""
         if not is_loopback_host(host):
             raise ConfigError(
-                f"{where}: dotmailer.apiUrl: an API URL override in the config is honoured only "
-                f"on a loopback address (a local emulator), not on {host}; set "
+                f"{where}: dotmailer.apiUrl{of}: an API URL override in the config is honoured "
+                f"only on a loopback address (a local emulator), not on {host}; set "
                 f"{DOTMAILER_API_URL_ENV} to use another"
             )

@@ -229,6 +229,7 @@ class Plan:
     created_at: str = ""
     refresh_only: bool = False
     integrations: tuple[str, ...] = ()  # the --integration scope; empty = all
+    environment: str | None = None  # the --env the plan was made in (docs/environments.md)
 
     @property
     def changes(self) -> tuple[AnyOp, ...]:

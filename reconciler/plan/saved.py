@@ -86,6 +86,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     return {
         "config_path": plan.config_path,
         "config_digest": plan.config_digest,
+        "environment": plan.environment,
         "git_sha": plan.git_sha,
         "state_lineage": plan.state_lineage,
         "state_serial": plan.state_serial,
@@ -123,6 +124,7 @@ def plan_from_dict(data: Mapping[str, Any]) -> Plan:
         warnings=tuple(data.get("warnings", ())),
         config_path=data.get("config_path", ""),
         config_digest=data.get("config_digest", ""),
+        environment=data.get("environment"),
         git_sha=data.get("git_sha"),
         state_lineage=data.get("state_lineage", ""),
         state_serial=int(data.get("state_serial", 0)),

@@ -49,11 +49,20 @@ class EmbeddedSandbox:
         self.server.stop()
 
 
-def start_sandbox(seed_path: Path | None, base_dir: Path) -> EmbeddedSandbox:
-    """Open (or create) the sandbox world under ``base_dir`` and serve it on loopback."""
+def sandbox_dir(environment: str | None) -> Path:
+    """Where the embedded sandbox keeps its world: one world per environment, as each
+    environment is its own Oro (``.reconciler/sandbox/environments/NAME/``)."""
+    return SANDBOX_DIR if environment is None else SANDBOX_DIR / "environments" / environment
+
+
+def start_sandbox(
+    seed_path: Path | None, base_dir: Path, environment: str | None = None
+) -> EmbeddedSandbox:
+    """Open (or create) the sandbox world of ``environment`` under ``base_dir`` and serve it
+    on loopback."""
     from reconciler.sandbox.world import Sandbox
 
-    world = Sandbox.open(base_dir / SANDBOX_DIR, seed_path)
+    world = Sandbox.open(base_dir / sandbox_dir(environment), seed_path)
     seed, credentials = world_seed(world, seed_path)
     server = world.serve("127.0.0.1", 0)
     return EmbeddedSandbox(
@@ -71,26 +80,32 @@ def world_seed(world: Sandbox, given: Path | None) -> tuple[SeedRecord, Credenti
     (the packaged one without)."""
     from reconciler.config.loader import display_path
     from reconciler.errors import ConfigError
-    from reconciler.sandbox.world import DEFAULT_SEED, SeedRecord, load_seed
+    from reconciler.sandbox.world import DEFAULT_SEED, SeedRecord, load_seed, reset_command
 
     record = world.seed
     path = Path(record.path) if record is not None else given or DEFAULT_SEED
     if record is not None and (not path.is_file() or SeedRecord.of(path) != record):
-        where = display_path(world.data_dir) if world.data_dir is not None else "memory"
+        assert world.data_dir is not None  # only a world on disk records its seed
         raise ConfigError(
-            f"the sandbox world in {where} was made from {record.path}, which has "
-            "changed or is gone since, so its credentials are unknown; "
-            f"`reconciler sandbox reset --data-dir {where}` starts a new world"
+            f"the sandbox world in {display_path(world.data_dir)} was made from {record.path}, "
+            "which has changed or is gone since, so its credentials are unknown; "
+            f"`{reset_command(world.data_dir)}` starts a new world"
         )
     return record or SeedRecord.of(path), Credentials.of(load_seed(path))
 
 
-def reset_sandbox(data_dir: Path) -> list[Path]:
-    """Remove the world in ``data_dir`` and the embedded sandbox's state beside it."""
+def reset_sandbox(data_dir: Path, environment: str | None = None) -> list[Path]:
+    """Remove the world of ``environment`` kept under ``data_dir`` (the sandbox directory) and
+    the embedded sandbox's state of that environment beside it: ``environments/NAME/`` and
+    ``state.NAME.db`` with one, the world in ``data_dir`` and ``state.db`` without."""
     from reconciler.sandbox.world import remove_world
 
-    removed = remove_world(data_dir)
+    world_dir = data_dir if environment is None else data_dir / "environments" / environment
+    removed = remove_world(world_dir)
     for name in STATE_FILES:
+        if environment is not None:
+            stem, _, suffix = name.partition(".")
+            name = f"{stem}.{environment}.{suffix}"
         path = data_dir / name
         if path.exists():
             path.unlink()

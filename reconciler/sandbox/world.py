@@ -109,6 +109,16 @@ class _Mounted:
         return self._sandbox.handle(self.name, request)
 
 
+def reset_command(data_dir: Path) -> str:
+    """The command that removes the world in ``data_dir``: an environment's world
+    (``DIR/environments/NAME``, reconciler.sandbox.embedded.sandbox_dir) by its name, so that
+    its state beside DIR goes with it."""
+    if data_dir.parent.name == "environments":
+        root = display_path(data_dir.parent.parent)
+        return f"reconciler sandbox reset --data-dir {root} --env {data_dir.name}"
+    return f"reconciler sandbox reset --data-dir {display_path(data_dir)}"
+
+
 class Sandbox:
     """Both emulators, their persistence, and request counters per app."""
 
@@ -172,7 +182,7 @@ class Sandbox:
         was = "that file as it was then" if self.seed.path == given.path else self.seed.path
         raise ConfigError(
             f"the sandbox world {world} was made from {was}, not from {given.path}; "
-            f"`reconciler sandbox reset --data-dir {display_path(self.data_dir)}` removes it, "
+            f"`{reset_command(self.data_dir)}` removes it, "
             "and the next run starts from the seed it is given"
         )
 

@@ -27,7 +27,7 @@ from reconciler.state.records import (
     StateDump,
 )
 from reconciler.state.store import StateStore
-from reconciler.state.urls import DEFAULT_STATE_URL, display_url, sqlite_path
+from reconciler.state.urls import DEFAULT_STATE_URL, display_url, environment_url, sqlite_path
 
 __all__ = [
     "DEFAULT_STATE_URL",
@@ -41,6 +41,7 @@ __all__ = [
     "StateDump",
     "StateStore",
     "current_user",
+    "environment_url",
     "fingerprint",
     "open_store",
 ]

@@ -40,9 +40,8 @@ from reconciler.state.locks import (
 from reconciler.state.records import LockInfo
 from reconciler.state.sql import SqlStore
 from reconciler.state.tables import SCHEMA_VERSION, Execute, Result, upgrade_schema
-from reconciler.state.urls import display_url
+from reconciler.state.urls import DEFAULT_SCHEMA, display_url
 
-DEFAULT_SCHEMA = "reconciler"
 HOLDER_ROW_WAIT = 2.0  # seconds a refused run waits for the holder's row to be written
 _DDL_KEY = 0  # advisory key serialising schema creation and migration within the namespace
 

@@ -239,12 +239,15 @@ def test_credentials_reach_only_read_only_jobs_in_an_environment() -> None:
     jobs = _load(REUSABLE)["jobs"]
     with_secrets = sorted(name for name, job in jobs.items() if "secrets." in yaml.safe_dump(job))
     assert with_secrets == ["apply", "drift", "plan"]
+    # With environments (docs/environments.md), the plan job of NAME runs in PLAN-ENVIRONMENT-NAME
+    # and its apply and drift jobs in the GitHub environment NAME.
     assert {name: job.get("environment") for name, job in jobs.items()} == {
         "validate": None,
-        "plan": "${{ inputs.plan-environment }}",
+        "plan": "${{ matrix.environment && format('{0}-{1}', inputs.plan-environment, "
+        "matrix.environment) || inputs.plan-environment }}",
         "comment": None,
-        "apply": "${{ inputs.environment }}",
-        "drift": "${{ inputs.environment }}",
+        "apply": "${{ matrix.environment || inputs.environment }}",
+        "drift": "${{ matrix.environment || inputs.environment }}",
         "drift-issue": None,
     }
     assert (call["inputs"]["plan-environment"]["default"], call["inputs"]["environment"]) == (
@@ -293,6 +296,7 @@ def test_the_example_passes_only_what_the_reusable_workflow_declares() -> None:
         "config-directory",
         "drift-mode",
         "environment",
+        "environments",
         "lock-timeout",
         "plan-environment",
         "python-version",
@@ -320,7 +324,8 @@ def test_jobs_run_on_their_events_and_applies_never_overlap() -> None:
     }
     assert "'pull_request'" in jobs["plan"]["if"] and "'push'" in jobs["apply"]["if"]
     assert jobs["apply"]["concurrency"] == {
-        "group": "reconciler-apply-${{ github.repository }}-${{ inputs.config-directory }}",
+        "group": "reconciler-apply-${{ github.repository }}-${{ inputs.config-directory }}-"
+        "${{ matrix.environment }}",
         "cancel-in-progress": False,
     }
     assert jobs["plan"]["concurrency"]["cancel-in-progress"] is True
@@ -340,15 +345,32 @@ def test_the_pr_jobs_plan_comment_upload_and_post() -> None:
     )
     assert '2) echo "changes=true"' in plan["Plan"]["run"]
     assert "reconciler ci comment --plan plan.json" in plan["Comment body"]["run"]
-    assert '--key "$CONFIG_DIR" > comment.md' in plan["Comment body"]["run"]
-    # The saved plan, its full readable text and the comment, in one artifact ...
+    assert (
+        '--key "$CONFIG_DIR" --max-chars "$(( 59000 / SECTIONS ))"' in plan["Comment body"]["run"]
+    )
+    # The saved plan, its full readable text and the comment, in one artifact per environment
+    # (ARTIFACT-NAME) ...
     assert plan["Upload the plan"]["with"]["path"] == "plan.json\nplan.txt\ncomment.md\n"
-    # ... which the comment job downloads by the same name and posts from.
-    assert comment["Download the plan"]["with"] == {"name": "${{ env.ARTIFACT }}", "path": "plan"}
     jobs = _load(REUSABLE)["jobs"]
-    assert jobs["plan"]["env"]["ARTIFACT"] == jobs["comment"]["env"]["ARTIFACT"]
+    assert jobs["plan"]["env"]["ARTIFACT"] == (
+        "${{ inputs.artifact-prefix }}-pr-${{ github.event.pull_request.number }}"
+        "${{ matrix.environment && format('-{0}', matrix.environment) || '' }}"
+    )
+    # ... which the comment job downloads, every one of this pull request, joins and posts.
+    assert jobs["comment"]["env"]["ARTIFACT"] == (
+        "${{ inputs.artifact-prefix }}-pr-${{ github.event.pull_request.number }}"
+    )
+    assert comment["Download the plans"]["with"] == {
+        "pattern": "${{ env.ARTIFACT }}*",
+        "path": "plan",
+    }
+    assert comment["Join the environments' comments"]["run"] == (
+        "shopt -s nullglob\nbodies=(plan/*/comment.md)\n"
+        "if [ -f plan/comment.md ]; then bodies=(plan/comment.md); fi\n"
+        'reconciler ci join "${bodies[@]}" > comment.md\n'
+    )
     assert comment["Post the sticky comment"]["run"] == (
-        'reconciler ci post --body plan/comment.md --repo "$GITHUB_REPOSITORY" --pr "$PR" '
+        'reconciler ci post --body comment.md --repo "$GITHUB_REPOSITORY" --pr "$PR" '
         '--key "$CONFIG_DIR"'
     )
     drift = _steps("drift")
@@ -383,6 +405,8 @@ def pr_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str
             "DOTMAILER_APAC_PASSWORD": "sandbox-apac-pw",
             "DOTMAILER_APAC_OAUTH_SECRET": "apac-oauth-secret-1",
             "CONFIG_DIR": "integrations",
+            "RECONCILER_ENV": "",
+            "SECTIONS": "1",
             "ARTIFACT": "reconciler-plan-pr-7",
             "RUN_URL": "https://github.com/acme/crm/actions/runs/4242",
             "HEAD_SHA": "0123456789abcdef0123456789abcdef01234567",

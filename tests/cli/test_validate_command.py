@@ -238,3 +238,67 @@ def test_the_reusable_workflow_validates_with_annotations() -> None:
     workflow = yaml.safe_load((REPO / ".github" / "workflows" / "reconcile.yml").read_text())
     steps = {step.get("name"): step for step in workflow["jobs"]["validate"]["steps"]}
     assert steps["Validate"]["run"] == 'reconciler validate "$CONFIG_DIR" --format github'
+
+
+STAGING_OVERLAY = """\
+apiVersion: reconciler/v1
+kind: Integration
+metadata: {name: emea}
+spec:
+  dataFields:
+    - {name: LEAD_SOURCE, $remove: true}
+    - {name: STAGING_TRACE, type: Strng}
+"""
+
+
+@pytest.fixture
+def environments(config: Path) -> Path:
+    """The examples with two environments; staging's overlay has a typo and removes a field
+    that a base mapping still maps."""
+    with (config / "reconciler.yaml").open("a", encoding="utf-8") as settings:
+        settings.write("environments:\n  staging: {}\n  production: {}\n")
+    (config / "environments" / "staging").mkdir(parents=True)
+    (config / "environments" / "staging" / "emea.yaml").write_text(STAGING_OVERLAY)
+    return config
+
+
+def test_every_environment_is_validated_at_the_overlays_own_line(
+    environments: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", "integrations"]) == 3
+    assert capsys.readouterr().out == (
+        "integrations/environments/staging/emea.yaml:7:35: error: spec.dataFields[1].type: "
+        '"Strng" is not one of String, Numeric, Date, Boolean (did you mean "String"?)\n'
+        "integrations/mappings.yaml:29:19: error: spec.fields[2].dataField: data field "
+        '"LEAD_SOURCE" is neither declared on integration "emea" nor built in '
+        "(environment staging)\n"
+        "integrations (environment production): 2 owners, 3 integrations, 3 mappings: valid "
+        "(0 errors, 0 warnings)\n"
+        "integrations (environment staging): 2 owners, 3 integrations, 3 mappings: invalid "
+        "(2 errors, 0 warnings)\n"
+    )
+    assert main(["validate", "integrations", "--env", "production"]) == 0
+    assert capsys.readouterr().out == (
+        "integrations (environment production): 2 owners, 3 integrations, 3 mappings: valid "
+        "(0 errors, 0 warnings)\n"
+    )
+    assert main(["validate", "integrations", "--format", "github", "--find"]) == 3
+    assert capsys.readouterr().out.splitlines()[:2] == [
+        "::error file=integrations/environments/staging/emea.yaml,line=7,col=35::"
+        'spec.dataFields[1].type: "Strng" is not one of String, Numeric, Date, Boolean (did you '
+        'mean "String"?)',
+        "::error file=integrations/mappings.yaml,line=29,col=19::spec.fields[2].dataField: data "
+        'field "LEAD_SOURCE" is neither declared on integration "emea" nor built in (environment '
+        "staging)",
+    ]
+
+
+def test_an_environment_the_config_does_not_declare_is_a_usage_error(
+    environments: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RECONCILER_ENV", "qa")
+    assert main(["validate", "integrations"]) == 64
+    assert capsys.readouterr().err == (
+        'error: no environment "qa" in integrations/reconciler.yaml (it declares production, '
+        "staging)\n"
+    )

@@ -3,7 +3,9 @@
 Each ``corpus/<case>/`` holds the YAML files of the case and ``expected.txt``: every diagnostic
 the validator must report, in order, as ``file:line:col: severity: path: message  [rule]``.
 The files of ``corpus/_base/`` (one valid owner and integration) are added to every case, so a
-case can refer to them. ``flags.txt`` holds CLI flags (``--allow-literal-secrets``).
+case can refer to them. ``flags.txt`` holds CLI flags (``--allow-literal-secrets``). A case that
+declares environments has its overlays in ``environments/NAME/`` and is validated in each, as
+``reconciler validate`` does.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.config import RULES, validate_config
+from reconciler.config import RULES, validate_config, validate_environments
 
 CORPUS = Path(__file__).parent / "corpus"
 CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir() and p.name != "_base")
@@ -22,7 +24,9 @@ CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir() and p.name != "_ba
 def _materialise(case: str, target: Path) -> bool:
     for source in (CORPUS / "_base", CORPUS / case):
         for file in source.iterdir():
-            if file.name not in ("expected.txt", "flags.txt"):
+            if file.is_dir():
+                shutil.copytree(file, target / file.name)
+            elif file.name not in ("expected.txt", "flags.txt"):
                 shutil.copy(file, target / file.name)
     flags = CORPUS / case / "flags.txt"
     return flags.exists() and "--allow-literal-secrets" in flags.read_text()
@@ -48,7 +52,7 @@ def test_the_base_of_every_case_is_valid(tmp_path: Path, monkeypatch: pytest.Mon
 def test_corpus_case(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     allow_literal_secrets = _materialise(case, tmp_path)
     monkeypatch.chdir(tmp_path)
-    validation = validate_config(Path("."), allow_literal_secrets=allow_literal_secrets)
+    validation = validate_environments(Path("."), allow_literal_secrets=allow_literal_secrets)
     actual = [f"{d}  [{d.rule}]" for d in validation.diagnostics]
     assert actual == _expected(case)
 

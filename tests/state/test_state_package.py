@@ -21,6 +21,7 @@ def test_public_names_are_pinned() -> None:
         "StateDump",
         "StateStore",
         "current_user",
+        "environment_url",
         "fingerprint",
         "open_store",
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from reconciler.config.diagnostics import YamlPath
 from reconciler.config.loader import Document
 from reconciler.config.semantic.common import Reporter, as_dict, as_str
 
@@ -12,7 +13,14 @@ __all__ = ["check_settings"]
 
 
 def check_settings(reporter: Reporter, document: Document) -> None:
+    """The top level's settings, then each environment's block (``environments.NAME``)."""
     data = as_dict(document.data)
+    _check(reporter, document, data, ())
+    for name, block in sorted(as_dict(data.get("environments")).items()):
+        _check(reporter, document, as_dict(block), ("environments", name))
+
+
+def _check(reporter: Reporter, document: Document, data: dict[str, object], at: YamlPath) -> None:
     state = as_str(data.get("state"))
     if state is not None and not (
         state.startswith("sqlite:///") or re.match(r"^postgres(ql)?://[^/]", state)
@@ -20,7 +28,7 @@ def check_settings(reporter: Reporter, document: Document) -> None:
         scheme = state.split(":", 1)[0] if ":" in state else state
         reporter.report(
             document,
-            ("state",),
+            (*at, "state"),
             "settings.state",
             f'state must be sqlite:///PATH or postgresql://USER@HOST/DB (got scheme "{scheme}")',
         )
@@ -33,13 +41,13 @@ def check_settings(reporter: Reporter, document: Document) -> None:
         if url is not None and not _is_http_url(url):
             reporter.report(
                 document,
-                path,
+                (*at, *path),
                 "settings.url",
                 f"{'.'.join(path)} must be an http:// or https:// URL with a host "
                 f'(got "{_without_userinfo(url)}")',
             )
     if "clientSecret" in oro:
-        reporter.secret(document, ("oro", "clientSecret"), oro["clientSecret"])
+        reporter.secret(document, (*at, "oro", "clientSecret"), oro["clientSecret"])
 
 
 def _without_userinfo(url: str) -> str:

@@ -4,7 +4,7 @@
 Shape (``format_version`` "1.1", published as ``reconciler schema plan``)::
 
     {"format_version", "reconciler_version", "created_at", "refresh_only", "integrations",
-     "config": {"path", "digest", "git_sha"}, "state": {"lineage", "serial"},
+     "config": {"path", "digest", "git_sha", "environment"}, "state": {"lineage", "serial"},
      "resource_changes": [{"address", "previous_address", "mode", "type", "name",
                            "provider_name", "integration",
                            "change": {"actions", "before", "after", "after_unknown",
@@ -96,6 +96,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             "path": plan.config_path,
             "digest": plan.config_digest,
             "git_sha": plan.git_sha,
+            "environment": plan.environment,
         },
         "state": {"lineage": plan.state_lineage, "serial": plan.state_serial},
         "resource_changes": [resource_change(op) for op in plan.ops],

@@ -28,7 +28,12 @@ def test_plan_json_round_trips_through_json_with_the_documented_keys() -> None:
         "warnings",
     ]
     assert (data["format_version"], data["reconciler_version"]) == ("1.1", __version__)
-    assert data["config"] == {"path": "config/", "digest": "sha256:1f2e3d", "git_sha": "a1b2c3d"}
+    assert data["config"] == {
+        "path": "config/",
+        "digest": "sha256:1f2e3d",
+        "git_sha": "a1b2c3d",
+        "environment": None,  # the --env of the plan (docs/environments.md)
+    }
     assert data["state"] == {"lineage": "6f1c0c52-0000-4000-8000-000000000001", "serial": 7}
     assert {tuple(sorted(entry)) for entry in data["resource_changes"]} == {
         (
