@@ -17,10 +17,12 @@ def _isolated_environment(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[None]:
     """No test reads the developer's RECONCILER_* settings or writes logs into the repo, and
-    output is the same inside GitHub Actions (where `validate` would print annotations)."""
+    output is the same inside CI (where credentials come only from the environment) and GitHub
+    Actions (where `validate` would print annotations)."""
     for name in list(os.environ):
         if name.startswith("RECONCILER_"):
             monkeypatch.delenv(name)
+    monkeypatch.delenv("CI", raising=False)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
     monkeypatch.setenv("RECONCILER_LOG_DIR", str(tmp_path_factory.mktemp("logs")))

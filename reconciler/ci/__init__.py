@@ -3,7 +3,8 @@
 Public API (the ``reconciler ci`` commands are thin over these)::
 
     comment_body(plan, *, secrets, head_sha=None, run_url=None, artifact_name=DEFAULT_ARTIFACT,
-                 max_chars=60000, full_plan_hint="plan.json", key=None) -> Scrubbed
+                 max_chars=60000, text_name="plan.txt", saved_name="plan.json",
+                 key=None) -> Scrubbed
     secret_values(config_path, *, environ=None) -> frozenset[str]
     scrub(text, secrets) -> Scrubbed
     post_sticky_comment(body, *, repo, pr, token, api_url=GITHUB_API_URL, key=None,

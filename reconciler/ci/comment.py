@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from reconciler.ci.secrets import Scrubbed, scrub
 from reconciler.errors import UsageError
 from reconciler.plan.ops import Plan
-from reconciler.plan.render.markdown import MARKER, escape, render_markdown
+from reconciler.plan.render.markdown import MARKER, FullPlan, escape, render_markdown
 
 __all__ = [
     "DEFAULT_ARTIFACT",
     "MARKER",
+    "artifacts_url",
     "comment_body",
     "comment_header",
     "environment_heading",
@@ -69,25 +70,32 @@ def environment_heading(environment: str) -> str:
     return f"## Environment <code>{escape(environment)}</code>"
 
 
+def artifacts_url(run_url: str) -> str:
+    """The run page's list of artifacts (GitHub: the run's URL with ``#artifacts``)."""
+    split = urlsplit(run_url)
+    if split.scheme not in ("http", "https") or not split.netloc or re.search(r"[\s<>]", run_url):
+        raise UsageError(f"--run-url must be an http(s) URL, got {run_url!r}")
+    return urlunsplit(split._replace(fragment="artifacts"))
+
+
 def comment_header(
-    *, head_sha: str | None = None, run_url: str | None = None, artifact_name: str
+    *,
+    head_sha: str | None = None,
+    run_url: str | None = None,
+    artifact_name: str,
+    full_plan: FullPlan,
 ) -> str:
-    """One line: the head commit (short), the run link, the artifact holding the full plan."""
+    """One line: the head commit (short), the run link, the artifact and the two files in it
+    that hold the whole plan (linked when ``full_plan`` has the artifacts' URL)."""
     parts: list[str] = []
     if head_sha:
         if not _SHA.match(head_sha):
             raise UsageError(f"--head-sha must be a hexadecimal commit SHA, got {head_sha!r}")
         parts.append(f"Commit <code>{head_sha[:7].lower()}</code>")
     if run_url:
-        split = urlsplit(run_url)
-        if (
-            split.scheme not in ("http", "https")
-            or not split.netloc
-            or re.search(r"[\s<>]", run_url)
-        ):
-            raise UsageError(f"--run-url must be an http(s) URL, got {run_url!r}")
+        artifacts_url(run_url)  # refuses a URL that is not http(s)
         parts.append(f"[workflow run](<{run_url}>)")
-    parts.append(f"plan artifact: <code>{escape(artifact_name)}</code>")
+    parts.append(f"plan artifact <code>{escape(artifact_name)}</code>: {full_plan.markdown()}")
     return " · ".join(parts)
 
 
@@ -99,15 +107,22 @@ def comment_body(
     run_url: str | None = None,
     artifact_name: str = DEFAULT_ARTIFACT,
     max_chars: int = 60000,
-    full_plan_hint: str = "plan.json",
+    text_name: str = "plan.txt",
+    saved_name: str = "plan.json",
     key: str | None = None,
 ) -> Scrubbed:
     """The sticky PR comment: marker, header line, then the Markdown plan, then the scrub.
 
-    The Markdown cap is reduced by the header's length so the whole body stays within
-    ``max_chars`` (a scrubbed value shorter than ``(sensitive)`` may add a few characters).
+    ``text_name`` and ``saved_name`` are the readable and the saved plan in the artifact; with
+    ``run_url`` both are linked to the run's artifacts, in the header and in the note of a
+    capped comment. The Markdown cap is reduced by the header's length so the whole body stays
+    within ``max_chars`` (a scrubbed value shorter than ``(sensitive)`` may add a few
+    characters).
     """
-    header = comment_header(head_sha=head_sha, run_url=run_url, artifact_name=artifact_name)
+    full_plan = FullPlan(text_name, saved_name, artifacts_url(run_url) if run_url else None)
+    header = comment_header(
+        head_sha=head_sha, run_url=run_url, artifact_name=artifact_name, full_plan=full_plan
+    )
     if plan.environment is not None and not _ENVIRONMENT_NAME.fullmatch(plan.environment):
         raise UsageError(f"the plan names no valid environment: {plan.environment!r}")
     if plan.environment is not None:  # a section of the comment `ci join` makes
@@ -119,7 +134,7 @@ def comment_body(
     budget = max_chars - len(header) - 2 - (len(markers) - len(lead))
     if budget < 200:
         raise UsageError(f"--max-chars {max_chars} leaves no room for the plan")
-    markdown = render_markdown(plan, max_chars=budget, full_plan_hint=full_plan_hint)
+    markdown = render_markdown(plan, max_chars=budget, full_plan=full_plan)
     assert markdown.startswith(lead), "render_markdown starts with the marker"
     # The marker stays as is (a secret that happened to contain it must not unstick the comment).
     scrubbed = scrub(header + "\n\n" + markdown[len(lead) :], secrets)

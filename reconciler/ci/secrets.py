@@ -22,6 +22,7 @@ from reconciler.config.settings import ORO_CLIENT_SECRET_ENV
 from reconciler.errors import ConfigError
 from reconciler.plan.render.common import SENSITIVE
 from reconciler.plan.render.markdown import escape
+from reconciler.plan.render.mermaid import entity_coded
 from reconciler.state import STATE_KEY_ENV
 
 __all__ = ["REPLACEMENT", "Scrubbed", "scrub", "secret_values"]
@@ -121,13 +122,15 @@ def _url_password(url: str) -> str:
 
 
 def _forms(value: str) -> set[str]:
-    """The ways a value can appear in our outputs: as is, JSON-quoted (text and JSON renderings)
-    and escaped as HTML character references (Markdown outside fences)."""
+    """The ways a value can appear in our outputs: as is, JSON-quoted (text and JSON renderings),
+    escaped as HTML character references (Markdown outside fences) and entity-coded as in a
+    Mermaid label (the comment's graph)."""
     return {
         value,
         json.dumps(value, ensure_ascii=False)[1:-1],
         json.dumps(value)[1:-1],
         escape(value),
+        entity_coded(value),
     }
 
 

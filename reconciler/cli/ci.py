@@ -52,6 +52,12 @@ def group() -> None:
     help="Name of the CI artifact holding the full plan.",
 )
 @click.option(
+    "--plan-text",
+    "plan_text",
+    help="Name of the readable plan (what `reconciler plan` printed) beside the saved plan in "
+    "the artifact; the comment names and links both.  [default: the plan's name with .txt]",
+)
+@click.option(
     "--key",
     help="One sticky comment per KEY (e.g. the config directory) when several configurations "
     "share a repository.",
@@ -68,6 +74,7 @@ def comment(
     head_sha: str | None,
     max_chars: int,
     artifact_name: str,
+    plan_text: str | None,
     key: str | None,
     config_path: Path | None,
 ) -> int:
@@ -81,7 +88,8 @@ def comment(
         run_url=run_url,
         artifact_name=artifact_name,
         max_chars=max_chars,
-        full_plan_hint=plan_path.name,
+        text_name=plan_text or plan_path.with_suffix(".txt").name,
+        saved_name=plan_path.name,
         key=key,
     )
     if result.replaced:

@@ -1,4 +1,11 @@
-"""``reconciler plan``: refresh, compare, render; optionally save the plan."""
+"""``reconciler plan``: refresh, compare, render; optionally save the plan.
+
+Exit codes (README): 0 planned; 2 with ``--detailed-exitcode`` when there are changes; 3 when
+apply would refuse the plan (a blocked op, or a replace that needs ``--allow-replace`` or
+``replaceOnChange``), after the plan is shown and saved, as Terraform's plan fails on a
+``prevent_destroy`` and Atlantis fails a plan's policy check: the pull request's check then
+says a decision is needed before merge, not the apply after it.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +23,11 @@ from reconciler.cli.common import (
     selector_option,
     session_options,
 )
-from reconciler.errors import EXIT_CHANGES, EXIT_OK
+from reconciler.errors import EXIT_CHANGES, EXIT_OK, ConfigError
 
 if TYPE_CHECKING:
     from reconciler.plan.compare import PlanOptions
+    from reconciler.plan.render.common import Risk
 
 
 def plan_options(
@@ -54,7 +62,7 @@ def plan_options(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
+    type=click.Choice(["text", "json", "markdown", "mermaid"]),
     default="text",
     show_default=True,
 )
@@ -74,6 +82,7 @@ def command(
 ) -> int:
     """Show what apply would change."""
     from reconciler.plan.render import render
+    from reconciler.plan.render.common import Risk
     from reconciler.plan.saved import write_plan_file
     from reconciler.session import open_session
 
@@ -87,7 +96,22 @@ def command(
     if out is not None:
         write_plan_file(out, plan, options, sandbox=sandbox)
     click.echo(render(plan, fmt, color=is_tty() and fmt == "text"), nl=False)  # type: ignore[arg-type]
+    risk = Risk.of(plan)
     if out is not None and fmt == "text":
-        click.echo(f"\nSaved the plan to {out}. Apply it with: reconciler apply {out}")
+        then = "" if risk.needs_decision else f" Apply it with: reconciler apply {out}"
+        click.echo(f"\nSaved the plan to {out}.{then}")
+    if risk.needs_decision:
+        raise ConfigError(f"apply refuses this plan: {_decisions(risk)} (marked in the plan)")
     changed = plan.has_changes or (refresh_only and bool(plan.drift))
     return EXIT_CHANGES if detailed_exitcode and changed else EXIT_OK
+
+
+def _decisions(risk: Risk) -> str:
+    parts = []
+    if risk.blocked:
+        operations = "operation is" if risk.blocked == 1 else "operations are"
+        parts.append(f"{risk.blocked} {operations} blocked")
+    if risk.gated:
+        replaces = "replace needs" if risk.gated == 1 else "replaces need"
+        parts.append(f"{risk.gated} {replaces} --allow-replace or replaceOnChange: true")
+    return " and ".join(parts)

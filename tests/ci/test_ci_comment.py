@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from ci_plans import HEAD_SHA, create_field, plan, sample_plan, save
 
-from reconciler.ci import comment_body, comment_header, scrub, secret_values
+from reconciler.ci import Scrubbed, comment_body, comment_header, scrub, secret_values
+from reconciler.ci.comment import artifacts_url
 from reconciler.cli import main
 from reconciler.plan.ops import FieldChange, UpdateOp, address
+from reconciler.plan.render.markdown import FullPlan
 
 GOLDEN = Path(__file__).parent / "golden" / "comment.md"
 RUN_URL = "https://github.com/acme/crm/actions/runs/4242"
@@ -66,13 +68,49 @@ def test_the_comment_body_matches_the_golden_file(
     assert out == GOLDEN.read_text(encoding="utf-8")
 
 
-def test_the_header_names_commit_run_and_artifact() -> None:
-    assert comment_header(head_sha=HEAD_SHA, run_url=RUN_URL, artifact_name="plan_pr-7") == (
+FILES = "<code>plan.txt</code> (readable) and <code>plan.json</code> (saved)"
+
+
+def test_the_header_names_commit_run_and_artifact_and_links_both_plans() -> None:
+    linked = FullPlan("plan.txt", "plan.json", artifacts_url(RUN_URL))
+    assert comment_header(
+        head_sha=HEAD_SHA, run_url=RUN_URL, artifact_name="plan_pr-7", full_plan=linked
+    ) == (
         "Commit <code>0123456</code> · [workflow run](<https://github.com/acme/crm/actions/runs/"
-        "4242>) · plan artifact: <code>plan&#95;pr-7</code>"
+        "4242>) · plan artifact <code>plan&#95;pr-7</code>: [<code>plan.txt</code> (readable) "
+        "and <code>plan.json</code> (saved)](<https://github.com/acme/crm/actions/runs/4242"
+        "#artifacts>)"
     )
-    assert comment_header(artifact_name="reconciler-plan") == (
-        "plan artifact: <code>reconciler-plan</code>"
+    assert comment_header(artifact_name="reconciler-plan", full_plan=FullPlan()) == (
+        f"plan artifact <code>reconciler-plan</code>: {FILES}"
+    )
+
+
+def test_the_artifacts_link_is_the_run_page_with_its_artifacts_anchor() -> None:
+    assert [
+        artifacts_url(url)
+        for url in (RUN_URL, f"{RUN_URL}/attempts/2", f"{RUN_URL}#summary", f"{RUN_URL}?pr=7")
+    ] == [
+        f"{RUN_URL}#artifacts",
+        f"{RUN_URL}/attempts/2#artifacts",
+        f"{RUN_URL}#artifacts",
+        f"{RUN_URL}?pr=7#artifacts",
+    ]
+
+
+def test_the_readable_plan_is_named_after_the_saved_one_unless_given(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    save(Path("drift.json"), sample_plan())
+    assert main(["ci", "comment", "--plan", "drift.json"]) == 0
+    assert capsys.readouterr().out.splitlines()[2] == (
+        "Commit <code>0123456</code> · plan artifact <code>reconciler-plan</code>: "
+        "<code>drift.txt</code> (readable) and <code>drift.json</code> (saved)"
+    )
+    assert main(["ci", "comment", "--plan", "drift.json", "--plan-text", "drift-plan.log"]) == 0
+    assert capsys.readouterr().out.splitlines()[2] == (
+        "Commit <code>0123456</code> · plan artifact <code>reconciler-plan</code>: "
+        "<code>drift-plan.log</code> (readable) and <code>drift.json</code> (saved)"
     )
 
 
@@ -106,7 +144,7 @@ def test_the_head_sha_defaults_to_the_plans_git_sha(
     assert capsys.readouterr().out.splitlines()[:3] == [
         "<!-- reconciler-plan -->",
         "",
-        "Commit <code>0123456</code> · plan artifact: <code>reconciler-plan</code>",
+        f"Commit <code>0123456</code> · plan artifact <code>reconciler-plan</code>: {FILES}",
     ]
 
 
@@ -115,7 +153,7 @@ def test_the_whole_comment_stays_under_the_cap() -> None:
     body = comment_body(many, secrets=(), head_sha=HEAD_SHA, run_url=RUN_URL, max_chars=5000).text
     assert len(body) <= 5000
     assert body.startswith("<!-- reconciler-plan -->\n\nCommit <code>0123456</code>")
-    assert "The full plan is in <code>plan.json</code>." in body
+    assert f"The whole plan is in [{FILES}](<{RUN_URL}#artifacts>)." in body
 
 
 def test_a_missing_config_fails_rather_than_posting_unscrubbed(
@@ -184,6 +222,11 @@ def test_scrub_replaces_every_form_longest_first() -> None:
     assert result.replaced == 5
 
 
+def test_scrub_replaces_the_entity_coded_form_of_the_comments_graph() -> None:
+    graph = 'n2["data field dm_P4ss#42;word#60;1#62; (create)"]'
+    assert scrub(graph, [PASSWORD]) == Scrubbed('n2["data field (sensitive) (create)"]', 1)
+
+
 def test_scrub_masks_whole_values_never_a_part_of_a_word() -> None:
     # Issue 11: a short secret value made "exists" into "e(sensitive)ists".
     text = "Field already exists. xist=xist; 'xist' (xist) xist2 Xist exist\nxist"
@@ -231,6 +274,7 @@ def leaky_plan() -> object:
     return plan(
         op,
         create_field(f"F_{ORO_SECRET}"),
+        create_field(PASSWORD),
         warnings=(
             f"key {STATE_KEY}, {ORO_ENV_SECRET}, {PASSWORD}",
             f"pg: pg-Pa55word {ORO_SECRET}",
@@ -246,11 +290,13 @@ def test_no_secret_value_reaches_the_comment(
     out, err = capsys.readouterr()
     for value in (PASSWORD, ORO_SECRET, STATE_KEY, ORO_ENV_SECRET, "pg-Pa55word", "s3cret"):
         assert value not in out
-    # The Markdown renderer escapes specials outside fences (&#95; &#42; &#60;): also scrubbed.
+    # The Markdown renderer escapes specials outside fences (&#95; &#42; &#60;), the graph
+    # entity-codes them in its labels (#42; #60;): both forms are scrubbed too.
     assert "P4ss" not in out and "oauth" not in out
-    assert out.count("(sensitive)") == 9
+    assert '"data field (sensitive) (create)"]' in out
+    assert out.count("(sensitive)") == 13
     assert err == (
-        "warning: 9 secret value(s) were scrubbed from the comment; please report this as a bug\n"
+        "warning: 13 secret value(s) were scrubbed from the comment; please report this as a bug\n"
     )
     assert os.environ["DOTMAILER_EMEA_PASSWORD"] == PASSWORD  # the scrub read the real values
 
@@ -260,7 +306,7 @@ def test_the_marker_survives_a_secret_that_contains_it() -> None:
     assert body.text.splitlines()[:3] == [
         "<!-- reconciler-plan -->",
         "",
-        "plan artifact: <code>(sensitive)</code>",
+        f"plan artifact <code>(sensitive)</code>: {FILES}",
     ]
     assert body.replaced == 1
 
@@ -272,6 +318,6 @@ def test_a_key_adds_its_own_marker_inside_the_cap() -> None:
         "<!-- reconciler-plan -->",
         "<!-- reconciler-plan: shop/integrations -->",
         "",
-        "plan artifact: <code>reconciler-plan</code>",
+        f"plan artifact <code>reconciler-plan</code>: {FILES}",
     ]
     assert len(body) <= 5000

@@ -27,7 +27,8 @@ def test_comment_body_of_an_environments_plan_is_a_section() -> None:
     assert made.text.split("\n\n")[:3] == [
         f"{KEYED}\n<!-- reconciler-environment: staging -->",
         "## Environment <code>staging</code>",
-        "plan artifact: <code>plan-pr-7-staging</code>",
+        "plan artifact <code>plan-pr-7-staging</code>: <code>plan.txt</code> (readable) and "
+        "<code>plan.json</code> (saved)",
     ]
     bad = dataclasses.replace(plan, environment="staging -->")
     with pytest.raises(UsageError, match="the plan names no valid environment: 'staging -->'"):

@@ -159,7 +159,9 @@ def test_the_pull_request_comment_has_a_section_per_environment(
             f"## Environment <code>{name}</code>",
             "",
             "Commit <code>0123456</code> · [workflow run](<https://github.com/acme/crm/actions/"
-            f"runs/4242>) · plan artifact: <code>reconciler-plan-pr-7-{name}</code>",
+            f"runs/4242>) · plan artifact <code>reconciler-plan-pr-7-{name}</code>: "
+            "[<code>plan.txt</code> (readable) and <code>plan.json</code> (saved)](<https://"
+            "github.com/acme/crm/actions/runs/4242#artifacts>)",
         ]
         for name in ENVIRONMENTS
     }

@@ -350,7 +350,9 @@ def test_the_pr_jobs_plan_comment_upload_and_post() -> None:
     )
     # The saved plan, its full readable text and the comment, in one artifact per environment
     # (ARTIFACT-NAME) ...
-    assert plan["Upload the plan"]["with"]["path"] == "plan.json\nplan.txt\ncomment.md\n"
+    assert plan["Upload the plan"]["with"]["path"] == (
+        "plan.json\nplan.txt\ncomment.md\ndecision-needed\n"
+    )
     jobs = _load(REUSABLE)["jobs"]
     assert jobs["plan"]["env"]["ARTIFACT"] == (
         "${{ inputs.artifact-prefix }}-pr-${{ github.event.pull_request.number }}"
@@ -431,6 +433,7 @@ def test_the_plan_job_writes_every_file_it_uploads(pr_job: dict[str, str]) -> No
         ("plan.json", True),
         ("plan.txt", True),
         ("comment.md", True),
+        ("decision-needed", False),  # only a plan apply would refuse has it
     ]
     # The readable plan is the saved plan's own text, whole.
     saved = read_plan_file(Path("plan.json")).plan
@@ -441,6 +444,102 @@ def test_the_plan_job_writes_every_file_it_uploads(pr_job: dict[str, str]) -> No
     assert Path(pr_job["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8") == Path(
         "comment.md"
     ).read_text(encoding="utf-8")
+
+
+def _run_step(step: dict[str, Any], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """A step's ``run:`` script as GitHub runs it: ``bash --noprofile --norc -eo pipefail``."""
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_plan_apply_would_refuse_is_commented_then_fails_the_check(
+    pr_job: dict[str, str],
+) -> None:
+    """Exit 3 with a saved plan (a gated replace, here with a prune delete): the plan job
+    still writes and uploads the comment, with both ops at its top; the comment job posts it
+    and then fails, so the pull request's check asks for the decision before the merge."""
+    applied = subprocess.run(
+        ["reconciler", "apply", "integrations", "--auto-approve"],
+        env=pr_job, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert applied.returncode == 0, applied.stderr
+    emea = Path("integrations/emea.yaml")
+    text = emea.read_text(encoding="utf-8")
+    text = text.replace(
+        "{name: LIFETIME_VALUE, type: Numeric", "{name: LIFETIME_VALUE, type: String"
+    )
+    emea.write_text(text.replace("    - {name: LAST_ORDER_DATE", "    # - {name: LAST_ORDER_DATE"))
+    steps = _steps("plan")
+    planned = _run_step(steps["Plan"], pr_job)
+    assert (planned.returncode, planned.stderr) == (
+        0,
+        "error: apply refuses this plan: 1 replace needs --allow-replace or replaceOnChange: true "
+        "(marked in the plan)\n",
+    )
+    assert Path(pr_job["GITHUB_OUTPUT"]).read_text(encoding="utf-8") == "changes=true\n"
+    assert Path("decision-needed").is_file()  # uploaded with the plan
+    assert (
+        Path("plan.txt")
+        .read_text(encoding="utf-8")
+        .endswith("; 2 destructive, 0 blocked, 1 gated.\n\nSaved the plan to plan.json.\n")
+    )
+    commented = _run_step(steps["Comment body"], pr_job)
+    assert (commented.returncode, commented.stderr) == (0, "")
+    top = Path("comment.md").read_text(encoding="utf-8").split("\n\n")[:6]
+    assert top == [
+        "<!-- reconciler-plan -->\n<!-- reconciler-plan: integrations -->",
+        "Commit <code>0123456</code> · [workflow run](<https://github.com/acme/crm/actions/runs/"
+        "4242>) · plan artifact <code>reconciler-plan-pr-7</code>: [<code>plan.txt</code> "
+        "(readable) and <code>plan.json</code> (saved)](<https://github.com/acme/crm/actions/"
+        "runs/4242#artifacts>)",
+        "### reconciler plan",
+        "**Plan: 0 to create, 0 to update, 1 to replace, 1 to delete, 0 to adopt; 1 sync to "
+        "schedule; 2 destructive, 0 blocked, 1 gated.**",
+        "#### Needs attention",
+        "- **Replace needs approval** <code>integration.emea.data&#95;field.LIFETIME&#95;VALUE"
+        "</code>: destroys the values stored on contacts; needs --allow-replace LIFETIME&#95;VALUE "
+        "or replaceOnChange: true\n"
+        "- **Delete** <code>integration.emea.data&#95;field.LAST&#95;ORDER&#95;DATE</code>: not "
+        "in the configuration",
+    ]
+    # The comment job downloads the artifact into plan/ (one environment) or plan/ARTIFACT/
+    # (several), posts, and then fails for each plan that needs a decision, naming it.
+    fail = _steps("comment")["Fail when apply would refuse a plan"]
+    assert list(_steps("comment"))[-1] == "Fail when apply would refuse a plan"
+    Path("plan").mkdir()
+    assert (_run_step(fail, pr_job).returncode, _run_step(fail, pr_job).stdout) == (0, "")
+    for artifact in ("reconciler-plan-pr-7-production", "reconciler-plan-pr-7-staging"):
+        (Path("plan") / artifact).mkdir()
+    Path("decision-needed").rename("plan/reconciler-plan-pr-7-staging/decision-needed")
+    failed = _run_step(fail, pr_job)
+    assert (failed.returncode, failed.stdout) == (
+        3,
+        "::error::The plan in reconciler-plan-pr-7-staging has operations apply refuses "
+        "(see Needs attention in the comment).\n",
+    )
+    Path("plan/reconciler-plan-pr-7-staging/decision-needed").rename("plan/decision-needed")
+    failed = _run_step(fail, pr_job)
+    assert (failed.returncode, failed.stdout) == (
+        3,
+        "::error::The plan has operations apply refuses (see Needs attention in the comment).\n",
+    )
+    # The scheduled check reports such a plan as drift (its issue shows what needs attention).
+    Path(pr_job["GITHUB_OUTPUT"]).write_text("", encoding="utf-8")
+    drift = _run_step(_steps("drift")["Plan (drift check)"], pr_job)
+    assert (drift.returncode, Path(pr_job["GITHUB_OUTPUT"]).read_text(encoding="utf-8")) == (
+        0,
+        "drift=true\n",
+    )
+
+
+def test_an_invalid_config_fails_the_plan_step_with_exit_3(pr_job: dict[str, str]) -> None:
+    Path("integrations/emea.yaml").write_text("kind: [", encoding="utf-8")
+    planned = _run_step(_steps("plan")["Plan"], pr_job)
+    assert (planned.returncode, Path("plan.json").exists()) == (3, False)
+    assert Path(pr_job["GITHUB_OUTPUT"]).read_text(encoding="utf-8") == ""
 
 
 def test_the_pre_commit_hook() -> None:

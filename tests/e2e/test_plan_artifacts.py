@@ -18,6 +18,10 @@ from reconciler.cli import main
 
 EMEA = ("apiuser-emea@apiconnector.com", "sandbox-emea-pw")
 POLICY = Path(__file__).with_name("policy") / "deny_deletes.rego"
+REFUSED = (
+    "error: apply refuses this plan: 1 replace needs --allow-replace or replaceOnChange: true"
+    " (marked in the plan)\n"
+)
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -84,7 +88,7 @@ def test_every_kind_of_plan_matches_the_schema_and_the_terraform_policy(
     forgot = world.cli("state", "rm", "integration.amer", capsys=capsys)
     assert forgot.code == 0, forgot.err
     changed = world.cli("plan", config, "--format", "json", capsys=capsys)
-    assert changed.code == 0, changed.err
+    assert (changed.code, changed.err) == (3, REFUSED)  # the gated replace
     document = json.loads(changed.out)
     # The forgotten integration and its objects are adopted (Terraform's import): a no-op, or
     # an update where the adopted object also changes (its password, the reordered mapping).
@@ -149,11 +153,13 @@ def test_show_renders_a_saved_plan_as_the_plan_that_made_it(
         made = world.cli(
             "plan", str(world.config), "--out", f"{fmt}.plan", "--format", fmt, capsys=capsys
         )
-        assert made.code == 0, made.err
+        # The hand change makes a gated replace: the plan is saved for review and exits 3,
+        # as apply would refuse it (README's exit codes).
+        assert (made.code, made.err) == (3, REFUSED), made.err
         shown = world.cli("show", f"{fmt}.plan", "--format", fmt, capsys=capsys)
         assert (shown.code, shown.err) == (0, "")
         if fmt == "text":  # plan adds where it saved the plan
-            saved = f"\nSaved the plan to {fmt}.plan. Apply it with: reconciler apply {fmt}.plan\n"
+            saved = f"\nSaved the plan to {fmt}.plan.\n"  # no "Apply it with": apply refuses it
             assert made.out == shown.out + saved
         else:
             assert made.out == shown.out

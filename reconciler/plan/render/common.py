@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from reconciler.plan.nested import ABSENT, moved
@@ -235,8 +235,38 @@ def gate_hint(op: Op) -> str:
     return f"needs --allow-replace {address_key(op.address)} or replaceOnChange: true"
 
 
+def is_destructive(op: Op) -> bool:
+    """A delete or a replace: something live (and the values on contacts) goes away."""
+    return isinstance(op, DeleteOp | ReplaceOp)
+
+
+@dataclass(frozen=True)
+class Risk:
+    """What a reviewer must see first: ops that destroy, that apply refuses (``blocked``), and
+    replaces that apply refuses until allowed (``gated``). Counted over a plan's changes."""
+
+    destructive: int
+    blocked: int
+    gated: int
+
+    @classmethod
+    def of(cls, plan: Plan) -> Risk:
+        ops = plan.ops if plan.has_changes else ()
+        return cls(
+            destructive=sum(1 for op in ops if is_destructive(op)),
+            blocked=sum(1 for op in ops if op.blocked is not None),
+            gated=sum(1 for op in ops if is_gated(op)),
+        )
+
+    @property
+    def needs_decision(self) -> bool:
+        """Apply refuses the plan (SPEC §2.2): ``plan`` exits 3 for it."""
+        return bool(self.blocked or self.gated)
+
+
 def summary_line(plan: Plan) -> str:
-    """The last line of every rendering (Terraform's ``Plan: …`` line)."""
+    """The last line of every rendering (Terraform's ``Plan: …`` line), ending with the
+    destructive, blocked and gated counts when any of them is not zero."""
     if plan.refresh_only:
         drifted = len(plan.drift)
         if drifted == 0:
@@ -251,7 +281,11 @@ def summary_line(plan: Plan) -> str:
     counts = plan.counts()
     parts = ", ".join(f"{counts[action]} to {action}" for action in SUMMARY_ACTIONS)
     syncs = counts["sync"]
-    return f"Plan: {parts}; {syncs} {'sync' if syncs == 1 else 'syncs'} to schedule."
+    line = f"Plan: {parts}; {syncs} {'sync' if syncs == 1 else 'syncs'} to schedule"
+    risk = Risk.of(plan)
+    if risk.destructive or risk.needs_decision:
+        line += f"; {risk.destructive} destructive, {risk.blocked} blocked, {risk.gated} gated"
+    return line + "."
 
 
 REFRESH_ONLY_NOTE = "This is a refresh-only plan: it reports drift and changes nothing."

@@ -84,11 +84,11 @@ def replace_field(name: str, *changes: FieldChange, allowed: bool) -> ReplaceOp:
     )
 
 
-def delete_field(name: str, blocked: str | None = None) -> DeleteOp:
+def delete_field(name: str, blocked: str | None = None, integration: str = "emea") -> DeleteOp:
     return DeleteOp(
-        address=field(name),
+        address=field(name, integration),
         kind="data_field",
-        integration="emea",
+        integration=integration,
         reason="removed_from_config",
         before={"name": name, "type": "Numeric", "visibility": "Public", "default": 0},
         blocked=blocked,

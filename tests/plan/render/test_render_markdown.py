@@ -1,4 +1,4 @@
-"""Markdown PR comment: size cap, escaping, fences, marker, sections."""
+"""Markdown PR comment: risk first, size cap, escaping, fences, marker, sections."""
 
 from __future__ import annotations
 
@@ -9,17 +9,22 @@ from render_plans import (
     book,
     change,
     create_field,
+    delete_field,
     drift,
     mixed_plan,
     plan,
     read_owner,
+    replace_field,
     update_book,
 )
 
 from reconciler.plan.ops import Plan
 from reconciler.plan.render import render_markdown
+from reconciler.plan.render.markdown import FullPlan
 
 TABLE_HEADER = "| Integration | Create | Update | Replace | Delete | Adopt | Sync |"
+TABLE_RULE = "|---|---:|---:|---:|---:|---:|---:|"
+RUN = "https://github.com/acme/crm/actions/runs/4242"
 
 
 def big_plan(integrations: int = 300, ops: int = 40) -> Plan:
@@ -33,51 +38,167 @@ def big_plan(integrations: int = 300, ops: int = 40) -> Plan:
 
 
 def test_cap_keeps_summary_and_pointer_for_300_integrations_of_40_ops() -> None:
-    text = render_markdown(big_plan(), full_plan_hint="artifacts/plan.json")
+    links = FullPlan("artifacts/plan.txt", "artifacts/plan.json", f"{RUN}#artifacts")
+    text = render_markdown(big_plan(), full_plan=links)
     assert len(text) < 60000
-    assert text.startswith("<!-- reconciler-plan -->\n\n### reconciler plan\n\n" + TABLE_HEADER)
-    assert "| team-000 | 40 | 0 | 0 | 0 | 0 | 0 |" in text
-    assert "| team-299 | 40 | 0 | 0 | 0 | 0 | 0 |" in text
-    assert "| **Total** | **12000** | **0** | **0** | **0** | **0** | **0** |" in text
-    kept = text.count("<details>")
-    omitted = re.findall(
-        r"^- integration team-\d{3}: 40 to create \(details omitted\)$", text, re.M
+    assert text.startswith(
+        "<!-- reconciler-plan -->\n\n### reconciler plan\n\n**Plan: 12000 to create, 0 to update, "
+        "0 to replace, 0 to delete, 0 to adopt; 0 syncs to schedule.**\n\n> [!NOTE]\n"
     )
-    assert (kept + len(omitted), kept > 0, len(omitted) > 0) == (300, True, True)
+    # The totals come before the 300 rows of the table.
+    assert (
+        f"{TABLE_HEADER}\n{TABLE_RULE}\n"
+        "| **Total** | **12000** | **0** | **0** | **0** | **0** | **0** |\n"
+        "| team-000 | 40 | 0 | 0 | 0 | 0 | 0 |\n"
+    ) in text
+    assert "| team-299 | 40 | 0 | 0 | 0 | 0 | 0 |\n\n" in text
+    kept = re.findall(r"^<details><summary>integration (team-\d{3}): 40 to create", text, re.M)
+    omitted = re.findall(
+        r"^- integration (team-\d{3}): 40 to create \(details omitted\)$", text, re.M
+    )
+    # Nothing is risky, so the sections stay in name order and the last ones fold.
+    assert kept + omitted == [f"team-{i:03d}" for i in range(300)]
+    assert (len(kept) > 0, len(omitted) > 0) == (True, True)
     assert (
         f"> [!NOTE]\n> Details of {len(omitted)} sections were omitted to keep this comment under "
-        "60,000 characters. The full plan is in <code>artifacts/plan.json</code>."
+        "60,000 characters. The whole plan is in [<code>artifacts/plan.txt</code> (readable) and "
+        f"<code>artifacts/plan.json</code> (saved)](<{RUN}#artifacts>)."
     ) in text
-    # Equal sizes fold in name order, so the details kept are the last ones.
-    assert omitted[0] == "- integration team-000: 40 to create (details omitted)"
-    assert "<details><summary>integration team-299: 40 to create</summary>" in text
 
 
-def test_cap_folds_the_largest_integration_first() -> None:
+def test_cap_folds_the_least_risky_sections_first_never_by_size() -> None:
+    """Whatever the cap, the sections kept are the first ones in risk order: emea (a gated
+    replace and a blocked delete) before apac (which is larger), then owners, then drift."""
     full = render_markdown(mixed_plan())
-    emea = full.index("<details><summary>integration emea")
-    end = full.index("</details>", emea) + len("</details>")
-    limit = len(full) - (end - emea) + 400  # room for emea's one-line stand-in and the note
-    text = render_markdown(mixed_plan(), max_chars=limit)
-    assert len(text) <= limit
-    assert "<details><summary>integration apac: 1 to create, 1 to adopt" in text
-    assert (
-        "- integration emea: 1 to create, 2 to update, 1 to replace, 1 to delete, "
-        "1 sync to schedule (details omitted)"
-    ) in text
-    assert "Details of 1 section was omitted" in text
+    order = ["integration emea", "integration apac", "owners and global", "drift"]
+    assert re.findall(r"<details><summary>([^:]*):", full) == order
+    seen = []
+    for limit in range(len(full), 1500, -25):
+        text = render_markdown(mixed_plan(), max_chars=limit)
+        assert len(text) <= limit
+        kept = re.findall(r"<details><summary>([^:]*):", text)
+        assert kept == order[: len(kept)]
+        if kept not in seen:
+            seen.append(kept)
+    assert seen == [order[:n] for n in range(4, -1, -1)]
 
 
 def test_cap_collapses_to_the_note_and_total_row_when_nothing_else_fits() -> None:
-    text = render_markdown(big_plan(), max_chars=2000)
-    assert len(text) <= 2000
-    assert text.splitlines()[4:7] == [
-        TABLE_HEADER,
-        "|---|---:|---:|---:|---:|---:|---:|",
-        "| **Total** | **12000** | **0** | **0** | **0** | **0** | **0** |",
+    assert render_markdown(big_plan(), max_chars=2000) == (
+        "<!-- reconciler-plan -->\n"
+        "\n"
+        "### reconciler plan\n"
+        "\n"
+        "**Plan: 12000 to create, 0 to update, 0 to replace, 0 to delete, 0 to adopt; "
+        "0 syncs to schedule.**\n"
+        "\n"
+        "> [!NOTE]\n"
+        "> Details of 300 sections were omitted to keep this comment under 2,000 characters. "
+        "The whole plan is in <code>plan.txt</code> (readable) and <code>plan.json</code> "
+        "(saved).\n"
+        "\n"
+        f"{TABLE_HEADER}\n"
+        f"{TABLE_RULE}\n"
+        "| **Total** | **12000** | **0** | **0** | **0** | **0** | **0** |\n"
+    )
+
+
+def test_needs_attention_lists_every_blocked_op_replace_and_delete_first() -> None:
+    text = render_markdown(
+        plan(
+            create_field("NEW"),
+            delete_field("OLD_SCORE"),
+            replace_field("LOYALTY", change("type", "String", "Numeric"), allowed=True),
+            replace_field("TIER", change("type", "String", "Numeric"), allowed=False),
+            delete_field("AGE", blocked="4 deletes exceed the cap of 3 per run (prune.maxDeletes)"),
+            warnings=("data field NEW: default 0.5 is truncated to 0 by Oro",),
+        )
+    )
+    summary, attention, items = text.split("\n\n")[2:5]
+    assert (summary, attention) == (
+        "**Plan: 1 to create, 0 to update, 2 to replace, 2 to delete, 0 to adopt; 0 syncs to "
+        "schedule; 4 destructive, 1 blocked, 1 gated.**",
+        "#### Needs attention",
+    )
+    assert items.splitlines() == [
+        "- **Blocked delete** <code>integration.emea.data&#95;field.AGE</code>: 4 deletes exceed "
+        "the cap of 3 per run (prune.maxDeletes)",
+        "- **Replace needs approval** <code>integration.emea.data&#95;field.TIER</code>: "
+        "destroys the values stored on contacts; needs --allow-replace TIER or "
+        "replaceOnChange: true",
+        "- **Replace** <code>integration.emea.data&#95;field.LOYALTY</code>: destroys the values "
+        "stored on contacts; allowed by replaceOnChange or --allow-replace",
+        "- **Delete** <code>integration.emea.data&#95;field.OLD&#95;SCORE</code>: not in the "
+        "configuration",
+        "- **Warning**: data field NEW: default 0.5 is truncated to 0 by Oro",
     ]
-    assert "Details of 300 sections were omitted" in text
-    assert "- integration team-" not in text
+
+
+def prune_delete_among(creates: Plan) -> Plan:
+    """A big plan of creates and one prune delete, in the integration whose name sorts last."""
+    return plan(*creates.ops, delete_field("OLD_SCORE", integration="zz-last"))
+
+
+PRUNE_DELETE_FIRST = (
+    "<!-- reconciler-plan -->\n\n### reconciler plan\n\n"
+    "**Plan: 12000 to create, 0 to update, 0 to replace, 1 to delete, 0 to adopt; 0 syncs to "
+    "schedule; 1 destructive, 0 blocked, 0 gated.**\n\n"
+    "#### Needs attention\n\n"
+    "- **Delete** <code>integration.zz-last.data&#95;field.OLD&#95;SCORE</code>: not in the "
+    "configuration\n\n"
+)
+
+
+def test_a_prune_delete_is_under_needs_attention_at_the_top_also_when_capped() -> None:
+    """Issue 11: a plan with a prune delete lists it under "Needs attention" at the top of the
+    comment, also when the comment is capped; its section is the first one kept."""
+    big = prune_delete_among(big_plan())
+    for limit in (60000, 20000, 2000):
+        text = render_markdown(big, max_chars=limit)
+        assert (len(text) <= limit, text.startswith(PRUNE_DELETE_FIRST)) == (True, True)
+    kept = re.findall(r"<details><summary>integration ([^:]*):", render_markdown(big))
+    assert kept[:2] == ["zz-last", "team-000"]
+
+
+def test_a_long_attention_list_is_grouped_then_counted_never_dropped_silently() -> None:
+    why = "600 deletes exceed the cap of 10 per run (prune.maxDeletes)"
+    many = plan(*(delete_field(f"F{n:03d}", blocked=why) for n in range(600)))
+    addresses = [f"integration.emea.data&#95;field.F{n:03d}" for n in range(600)]
+    grouped = render_markdown(many)
+    assert len(grouped) <= 60000
+    assert (
+        f"#### Needs attention\n\n- **Blocked delete** (600): {why}: "
+        + ", ".join(f"<code>{a}</code>" for a in addresses)
+        + "\n\n"
+    ) in grouped
+    counted = render_markdown(many, max_chars=5000)
+    lines = counted.split("#### Needs attention\n\n")[1].split("\n\n")[0].splitlines()
+    shown = [f"- **Blocked delete** <code>{a}</code>: {why}" for a in addresses[: len(lines) - 1]]
+    assert lines == [
+        *shown,
+        f"- … and {600 - len(shown)} more, every one in <code>plan.txt</code> (readable) and "
+        "<code>plan.json</code> (saved)",
+    ]
+    assert (len(counted) <= 5000, len(shown) > 10) == (True, True)
+
+
+def test_sections_with_a_delete_replace_or_blocked_op_come_first_then_by_name() -> None:
+    text = render_markdown(
+        plan(
+            create_field("A", "alpha"),
+            delete_field("B", integration="bravo"),
+            update_book("C", change("visibility", "Private", "Public"), integration="charlie"),
+            delete_field("D", blocked="the desired set is empty", integration="delta"),
+            read_owner(),
+        )
+    )
+    assert re.findall(r"<details><summary>([^:]*):", text) == [
+        "integration bravo",
+        "integration delta",
+        "integration alpha",
+        "integration charlie",
+        "owners and global",
+    ]
 
 
 def test_under_the_cap_nothing_is_omitted() -> None:
@@ -129,9 +250,9 @@ def test_no_changes_keeps_the_table_and_says_so() -> None:
         "\n"
         "### reconciler plan\n"
         "\n"
-        f"{TABLE_HEADER}\n"
-        "|---|---:|---:|---:|---:|---:|---:|\n"
-        "| **Total** | **0** | **0** | **0** | **0** | **0** | **0** |\n"
-        "\n"
         "**No changes. Live systems match the configuration.**\n"
+        "\n"
+        f"{TABLE_HEADER}\n"
+        f"{TABLE_RULE}\n"
+        "| **Total** | **0** | **0** | **0** | **0** | **0** | **0** |\n"
     )
