@@ -3,7 +3,7 @@
 Public API (small on purpose; the dotmailer, Oro and GitHub callers are its only users; the
 limiter is :mod:`reconciler.providers.limits`)::
 
-    policy = RetryPolicy()  # max_attempts=6, base_delay=0.5, max_delay=30, jitter=0.5
+    policy = RetryPolicy()  # max_attempts=6, connect_attempts=3, budget=120 s, base_delay=0.5…
     limiter = RateLimiter(clock=time.time, sleep=time.sleep)   # one per account / per Oro instance
     caller = Caller(
         httpx.Client(...),                      # auth, base URL, timeout, TLS: the caller's
@@ -24,7 +24,16 @@ status and the API's message. It never puts credentials or headers into an error
 
 Rules (SPEC §3; dotdigital-api-v2.md §3–§4):
 
-* 5xx, timeouts and connection errors: jittered exponential backoff, up to ``max_attempts``.
+* 5xx, timeouts and broken connections: jittered exponential backoff, up to ``max_attempts``.
+* A connection that cannot be made (refused, or the host name does not resolve): up to
+  ``connect_attempts`` (a server that is not there now is rarely there 15 s later), and once one
+  request of a caller has given up on it, the caller's other requests fail on their first
+  refusal instead of queueing their own retries (a refresh sends a dozen at once). The error
+  names the host and port, the reason, and the attempts made over how long.
+* Every retry of one request fits in ``budget`` seconds (rate-limit waits are not counted):
+  a retry that would end past it is not made.
+* Each retry wait and each rate-limit wait is told to :func:`reconciler.progress.current`,
+  which the CLI shows on a terminal (method, host, reason, attempt).
 * 429 (tiered) and whatever ``is_rate_limited`` says (flat): wait as the limiter says, up to
   ``max_rate_limit_waits``; these waits do not use up ``max_attempts``.
 * 400/401/403/404 and every other 4xx: never retried. 401/403 -> AuthenticationError,
@@ -39,6 +48,7 @@ import functools
 import json
 import logging
 import random
+import socket
 import ssl
 import time
 from collections.abc import Callable, Collection
@@ -56,6 +66,7 @@ from reconciler.errors import (
     RateLimitError,
     RemoteError,
 )
+from reconciler.progress import current
 from reconciler.providers.limits import Clock, RateLimiter, Sleep
 
 __all__ = [
@@ -79,6 +90,8 @@ class RetryPolicy:
     """Jittered exponential backoff: attempt n (1-based) waits about base*2^(n-1), capped."""
 
     max_attempts: int = 6
+    connect_attempts: int = 3  # refused / DNS failure: the server is not there (module doc)
+    budget: float = 120.0  # seconds all the attempts and retry waits of one request may take
     base_delay: float = 0.5
     max_delay: float = 30.0
     jitter: float = 0.5  # share of each delay that is randomised: [d*(1-jitter), d]
@@ -149,7 +162,9 @@ class Caller:
     ) -> None:
         self.client = client
         self.service = service
-        self.limiter = limiter or RateLimiter(clock=clock, sleep=sleep)
+        self.limiter = limiter or RateLimiter(
+            clock=clock, sleep=sleep, name=client.base_url.host or service
+        )
         self.policy = policy or RetryPolicy()
         self._sleep = sleep
         self._clock = clock
@@ -157,6 +172,9 @@ class Caller:
         self._message_of = message_of
         self._is_rate_limited = is_rate_limited
         self._classify = classify
+        # Set when a request gave up because no connection could be made; cleared by any
+        # answer. While set, a refused connection is not retried (module doc).
+        self._unreachable = False
 
     def request(
         self,
@@ -171,15 +189,19 @@ class Caller:
         attempt = 0
         limited = 0
         where = safe_url(self.client.base_url.join(url))
+        budget = _Budget(self._clock, self.policy.budget)
         while True:
+            budget.pause()
             self.limiter.before_call()
+            budget.resume()
             try:
                 response = self.client.request(method, url, **kwargs)
             except httpx.HTTPError as exc:
                 where = safe_url(exc.request.url) if _has_request(exc) else where
                 attempt += 1
-                self._on_transport_error(exc, method, where, idempotent, attempt)
+                self._on_transport_error(exc, method, where, idempotent, attempt, budget)
                 continue
+            self._unreachable = False
             where = safe_url(response.request.url)
             status = response.status_code
             if status == 429 or (self._is_rate_limited and self._is_rate_limited(response)):
@@ -192,25 +214,37 @@ class Caller:
                         status=status,
                         api_message=self._message_of(response),
                     )
+                budget.pause()
                 if status == 429:
                     self.limiter.on_too_many_requests(response.headers)
                 else:
                     self.limiter.on_flat_exceeded()
+                budget.resume()
                 continue
             self.limiter.observe(response.headers)
             if 200 <= status < 300 or status in allow:
                 return response
             if status >= 500:
                 attempt += 1
-                if attempt < self.policy.max_attempts:
-                    self._backoff(method, where, f"HTTP {status}", attempt)
+                if attempt < self.policy.max_attempts and self._backoff(
+                    method, where, f"HTTP {status}", attempt, self.policy.max_attempts, budget
+                ):
                     continue
             raise self._error(response, method, where, attempts=attempt)
 
     def _on_transport_error(
-        self, exc: httpx.HTTPError, method: str, where: str, idempotent: bool, attempt: int
+        self,
+        exc: httpx.HTTPError,
+        method: str,
+        where: str,
+        idempotent: bool,
+        attempt: int,
+        budget: _Budget,
     ) -> None:
         """Decide whether a transport error is retried (return) or raised."""
+        if isinstance(exc, httpx.ConnectError):
+            self._on_connect_error(exc, method, where, attempt, budget)
+            return
         reason = _describe(exc)
         if not idempotent and isinstance(exc, _AFTER_SEND):
             raise OutcomeUnknownError(
@@ -219,18 +253,56 @@ class Caller:
                 method=method,
                 url=where,
             ) from None
-        if isinstance(exc, httpx.TransportError) and attempt < self.policy.max_attempts:
-            self._backoff(method, where, reason, attempt)
+        retryable = isinstance(exc, httpx.TransportError)
+        if (
+            retryable
+            and attempt < self.policy.max_attempts
+            and self._backoff(method, where, reason, attempt, self.policy.max_attempts, budget)
+        ):
             return
         tail = f" after {attempt} attempts" if attempt > 1 else ""
+        if retryable and attempt < self.policy.max_attempts:  # the budget stopped it
+            tail += f" over {budget.spent():.1f} s (retry budget {self.policy.budget:g} s)"
         raise RemoteError(
             f"{self.service}: request failed{tail} ({reason})", method=method, url=where
         ) from None
 
-    def _backoff(self, method: str, where: str, reason: str, attempt: int) -> None:
+    def _on_connect_error(
+        self, exc: httpx.ConnectError, method: str, where: str, attempt: int, budget: _Budget
+    ) -> None:
+        """No connection could be made: nothing was sent, so any request may be retried, but
+        only ``connect_attempts`` times, and not at all once the host is known unreachable."""
+        reason = _connect_reason(exc)
+        limit = min(self.policy.max_attempts, self.policy.connect_attempts)
+        if (
+            not self._unreachable
+            and attempt < limit
+            and self._backoff(method, where, reason, attempt, limit, budget)
+        ):
+            return
+        self._unreachable = True
+        attempts = "1 attempt" if attempt == 1 else f"{attempt} attempts"
+        raise RemoteError(
+            f"{self.service}: cannot connect to {_host_port(where)} "
+            f"({reason}; {attempts} over {budget.spent():.1f} s)",
+            method=method,
+            url=where,
+        ) from None
+
+    def _backoff(
+        self, method: str, where: str, reason: str, attempt: int, limit: int, budget: _Budget
+    ) -> bool:
+        """Wait before attempt ``attempt + 1`` of ``limit``; False when the budget has no room."""
         delay = self.policy.delay(attempt, self._rand)
+        if not budget.allows(delay):
+            return False
         log.debug("%s %s: %s; retry %d in %.2f s", method, where, reason, attempt, delay)
+        current().waiting(
+            delay,
+            f"to retry {method} {_host_port(where)} ({reason}; attempt {attempt + 1} of {limit})",
+        )
         self._sleep(delay)
+        return True
 
     def _error(
         self, response: httpx.Response, method: str, where: str, attempts: int
@@ -259,6 +331,51 @@ _SUMMARY_BY_STATUS: dict[int, str] = {
     404: "not found",
     409: "conflict",
 }
+
+
+class _Budget:
+    """The time one request's attempts and retry waits have taken, rate-limit waits left out."""
+
+    def __init__(self, clock: Clock, seconds: float) -> None:
+        self._clock = clock
+        self._seconds = seconds
+        self._start = clock()
+        self._paused_at: float | None = None
+        self._paused = 0.0
+
+    def pause(self) -> None:
+        self._paused_at = self._clock()
+
+    def resume(self) -> None:
+        if self._paused_at is not None:
+            self._paused += self._clock() - self._paused_at
+            self._paused_at = None
+
+    def spent(self) -> float:
+        return max(0.0, self._clock() - self._start - self._paused)
+
+    def allows(self, delay: float) -> bool:
+        return self.spent() + delay <= self._seconds
+
+
+def _host_port(url: str) -> str:
+    parts = httpx.URL(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.host}:{port}"
+
+
+def _connect_reason(exc: httpx.ConnectError) -> str:
+    """Why no connection was made, from the OS error under httpx's (refused, DNS, …)."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, socket.gaierror):
+            return f"host name not resolved: {cause.strerror}"
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror.lower()
+        cause = cause.__cause__ or cause.__context__
+    return "cannot connect"
 
 
 def _has_request(exc: httpx.HTTPError) -> bool:
