@@ -17,6 +17,8 @@ from pathlib import Path
 
 import click
 
+from reconciler import __version__
+from reconciler.cli.common import COLOR_MODES, click_color, wants_color
 from reconciler.errors import (
     EXIT_INTERRUPTED,
     EXIT_UNEXPECTED,
@@ -31,14 +33,28 @@ class AppContext:
     """What every command receives in ``ctx.obj``."""
 
     debug: bool = False
+    color: str = "auto"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", message="reconciler %(version)s")
 @click.option("--debug", is_flag=True, help="Re-raise unexpected errors with their traceback.")
+@click.option(
+    "--color",
+    type=click.Choice(COLOR_MODES),
+    default="auto",
+    show_default=True,
+    help="Colour on stdout and stderr: auto is on for a terminal unless NO_COLOR is set "
+    "(FORCE_COLOR turns it on anywhere).",
+)
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, color: str) -> None:
     """GitOps for the Oro <-> dotmailer (Dotdigital) integration."""
-    ctx.obj = AppContext(debug=debug)
+    ctx.obj = AppContext(debug=debug, color=color)
+    ctx.color = click_color(color)  # click's own styling (echo strips escapes when False)
+    from reconciler.cli.display import installed  # progress on stderr, for every command
+
+    ctx.with_resource(installed(color=wants_color(color, sys.stderr)))
 
 
 def _register() -> None:
