@@ -188,6 +188,16 @@ def color_mode() -> str:
     return str(getattr(obj, "color", "auto"))
 
 
+def github_annotations(*, force: bool = False) -> bool:
+    """Whether errors print as GitHub workflow commands (GITHUB_ACTIONS, or ``force`` from a
+    command's ``--format github``, which then holds for the error boundary too)."""
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    if force and obj is not None:
+        obj.annotations = True
+    return bool(getattr(obj, "annotations", False))
+
+
 def is_tty() -> bool:
     """Whether the plan printed on stdout is coloured (the name is older than --color)."""
     return wants_color(color_mode(), sys.stdout)

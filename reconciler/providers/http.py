@@ -172,9 +172,10 @@ class Caller:
         self._message_of = message_of
         self._is_rate_limited = is_rate_limited
         self._classify = classify
-        # Set when a request gave up because no connection could be made; cleared by any
-        # answer. While set, a refused connection is not retried (module doc).
-        self._unreachable = False
+        # What was tried when a request gave up because no connection could be made; cleared
+        # by any answer. While set, a refused connection is not retried (module doc), and the
+        # error says what the request that gave up tried.
+        self._unreachable: str | None = None
 
     def request(
         self,
@@ -201,7 +202,7 @@ class Caller:
                 attempt += 1
                 self._on_transport_error(exc, method, where, idempotent, attempt, budget)
                 continue
-            self._unreachable = False
+            self._unreachable = None
             where = safe_url(response.request.url)
             status = response.status_code
             if status == 429 or (self._is_rate_limited and self._is_rate_limited(response)):
@@ -275,16 +276,16 @@ class Caller:
         reason = _connect_reason(exc)
         limit = min(self.policy.max_attempts, self.policy.connect_attempts)
         if (
-            not self._unreachable
+            self._unreachable is None
             and attempt < limit
             and self._backoff(method, where, reason, attempt, limit, budget)
         ):
             return
-        self._unreachable = True
-        attempts = "1 attempt" if attempt == 1 else f"{attempt} attempts"
+        if self._unreachable is None:
+            attempts = "1 attempt" if attempt == 1 else f"{attempt} attempts"
+            self._unreachable = f"{reason}; {attempts} over {budget.spent():.1f} s"
         raise RemoteError(
-            f"{self.service}: cannot connect to {_host_port(where)} "
-            f"({reason}; {attempts} over {budget.spent():.1f} s)",
+            f"{self.service}: cannot connect to {_host_port(where)} ({self._unreachable})",
             method=method,
             url=where,
         ) from None
