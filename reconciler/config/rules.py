@@ -87,14 +87,6 @@ RULES: dict[str, Rule] = _rules(
         "SPEC §2.5",
         shows_value=False,
     ),
-    Rule(
-        "secret.unresolved",
-        "error",
-        "plan, apply and sync read every secret in scope before any request; each one that "
-        "cannot be read is named (unset or empty variable, missing or refused file)",
-        "SPEC §2.5, §8",
-        shows_value=False,
-    ),
     # --- Owner ---------------------------------------------------------------------------
     Rule("owner.field.length", "error", "must be 1–255 characters", "SPEC §2.1"),
     # --- Integration ---------------------------------------------------------------------

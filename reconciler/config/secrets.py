@@ -74,7 +74,8 @@ def check_secrets(
 ) -> None:
     """Resolve every reference and raise one :class:`SecretError` for all that cannot be, so a
     run names every missing variable at once (as ``validate`` names every problem): each
-    written one as a diagnostic at its file:line, sorted, and all in the summary."""
+    written one as a diagnostic at its file:line, sorted, and all in the summary. (Not a rule
+    of :mod:`reconciler.config.rules`: validate never reads a secret.)"""
     failed: list[tuple[SecretRef, SecretError]] = []
     for ref, length in refs:
         try:
