@@ -70,6 +70,7 @@ def command(
             current().status(SYNC, f"job {job.id}: {job.status} ({job.progress:.0%})")
             time.sleep(poll_interval)
             job = session.oro.get_job(job.id)
+        current().end(SYNC)
     if job.status != "success":
         raise RemoteError(f"sync job {job.id} of {name} ended {job.status}")
     click.echo(f"Sync job {job.id} of {name} succeeded.")

@@ -3,7 +3,7 @@
 Public API (small on purpose; the dotmailer, Oro and GitHub callers are its only users; the
 limiter is :mod:`reconciler.providers.limits`)::
 
-    policy = RetryPolicy()  # max_attempts=6, connect_attempts=3, budget=120 s, base_delay=0.5…
+    policy = RetryPolicy()  # max_attempts=6, connect_attempts=3, budget=300 s, base_delay=0.5…
     limiter = RateLimiter(clock=time.time, sleep=time.sleep)   # one per account / per Oro instance
     caller = Caller(
         httpx.Client(...),                      # auth, base URL, timeout, TLS: the caller's
@@ -48,7 +48,6 @@ import functools
 import json
 import logging
 import random
-import socket
 import ssl
 import time
 from collections.abc import Callable, Collection
@@ -68,6 +67,7 @@ from reconciler.errors import (
 )
 from reconciler.progress import current
 from reconciler.providers.limits import Clock, RateLimiter, Sleep
+from reconciler.providers.retry import Budget, connect_reason, host_port
 
 __all__ = [
     "Caller",
@@ -91,7 +91,9 @@ class RetryPolicy:
 
     max_attempts: int = 6
     connect_attempts: int = 3  # refused / DNS failure: the server is not there (module doc)
-    budget: float = 120.0  # seconds all the attempts and retry waits of one request may take
+    # Seconds all the attempts and retry waits of one request may take: with the default
+    # 121 s timeout (settings.timeoutSeconds) a hung server gets two attempts, not six.
+    budget: float = 300.0
     base_delay: float = 0.5
     max_delay: float = 30.0
     jitter: float = 0.5  # share of each delay that is randomised: [d*(1-jitter), d]
@@ -190,7 +192,7 @@ class Caller:
         attempt = 0
         limited = 0
         where = safe_url(self.client.base_url.join(url))
-        budget = _Budget(self._clock, self.policy.budget)
+        budget = Budget(self._clock, self.policy.budget)
         while True:
             budget.pause()
             self.limiter.before_call()
@@ -240,7 +242,7 @@ class Caller:
         where: str,
         idempotent: bool,
         attempt: int,
-        budget: _Budget,
+        budget: Budget,
     ) -> None:
         """Decide whether a transport error is retried (return) or raised."""
         if isinstance(exc, httpx.ConnectError):
@@ -269,11 +271,11 @@ class Caller:
         ) from None
 
     def _on_connect_error(
-        self, exc: httpx.ConnectError, method: str, where: str, attempt: int, budget: _Budget
+        self, exc: httpx.ConnectError, method: str, where: str, attempt: int, budget: Budget
     ) -> None:
         """No connection could be made: nothing was sent, so any request may be retried, but
         only ``connect_attempts`` times, and not at all once the host is known unreachable."""
-        reason = _connect_reason(exc)
+        reason = connect_reason(exc)
         limit = min(self.policy.max_attempts, self.policy.connect_attempts)
         if (
             self._unreachable is None
@@ -285,13 +287,13 @@ class Caller:
             attempts = "1 attempt" if attempt == 1 else f"{attempt} attempts"
             self._unreachable = f"{reason}; {attempts} over {budget.spent():.1f} s"
         raise RemoteError(
-            f"{self.service}: cannot connect to {_host_port(where)} ({self._unreachable})",
+            f"{self.service}: cannot connect to {host_port(where)} ({self._unreachable})",
             method=method,
             url=where,
         ) from None
 
     def _backoff(
-        self, method: str, where: str, reason: str, attempt: int, limit: int, budget: _Budget
+        self, method: str, where: str, reason: str, attempt: int, limit: int, budget: Budget
     ) -> bool:
         """Wait before attempt ``attempt + 1`` of ``limit``; False when the budget has no room."""
         delay = self.policy.delay(attempt, self._rand)
@@ -300,7 +302,7 @@ class Caller:
         log.debug("%s %s: %s; retry %d in %.2f s", method, where, reason, attempt, delay)
         current().waiting(
             delay,
-            f"to retry {method} {_host_port(where)} ({reason}; attempt {attempt + 1} of {limit})",
+            f"to retry {method} {host_port(where)} ({reason}; attempt {attempt + 1} of {limit})",
         )
         self._sleep(delay)
         return True
@@ -332,51 +334,6 @@ _SUMMARY_BY_STATUS: dict[int, str] = {
     404: "not found",
     409: "conflict",
 }
-
-
-class _Budget:
-    """The time one request's attempts and retry waits have taken, rate-limit waits left out."""
-
-    def __init__(self, clock: Clock, seconds: float) -> None:
-        self._clock = clock
-        self._seconds = seconds
-        self._start = clock()
-        self._paused_at: float | None = None
-        self._paused = 0.0
-
-    def pause(self) -> None:
-        self._paused_at = self._clock()
-
-    def resume(self) -> None:
-        if self._paused_at is not None:
-            self._paused += self._clock() - self._paused_at
-            self._paused_at = None
-
-    def spent(self) -> float:
-        return max(0.0, self._clock() - self._start - self._paused)
-
-    def allows(self, delay: float) -> bool:
-        return self.spent() + delay <= self._seconds
-
-
-def _host_port(url: str) -> str:
-    parts = httpx.URL(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return f"{parts.host}:{port}"
-
-
-def _connect_reason(exc: httpx.ConnectError) -> str:
-    """Why no connection was made, from the OS error under httpx's (refused, DNS, …)."""
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(cause, socket.gaierror):
-            return f"host name not resolved: {cause.strerror}"
-        if isinstance(cause, OSError) and cause.strerror:
-            return cause.strerror.lower()
-        cause = cause.__cause__ or cause.__context__
-    return "cannot connect"
 
 
 def _has_request(exc: httpx.HTTPError) -> bool:

@@ -15,7 +15,7 @@ from reconciler.errors import RemoteError
 from reconciler.progress import observing
 from reconciler.providers.http import Caller, RetryPolicy
 from reconciler.providers.limits import RateLimiter
-from reconciler.sandbox.core import Request, Response, SandboxServer
+from reconciler.sandbox.core import Faults, Request, Response, SandboxServer
 
 EPOCH = 1_800_000_000.0
 
@@ -228,3 +228,33 @@ def test_rate_limit_waits_do_not_count_against_the_budget_and_name_the_account()
         (40.25, "for apiuser-emea@…'s rate limit"),
         (40.25, "for apiuser-emea@…'s rate limit"),
     ]
+
+
+def test_timeouts_are_still_retried_up_to_max_attempts() -> None:
+    clock = FakeClock()
+
+    class Ok:
+        prefixes = ("/",)
+
+        def __init__(self) -> None:
+            self.seen = 0
+
+        def handle(self, request: Request) -> Response:
+            self.seen += 1
+            return Response.json(200, {"ok": True})
+
+    app = Ok()
+    server = SandboxServer([app], faults=Faults(timeout_rate=1.0, timeout_seconds=0.5)).start()
+    client = httpx.Client(base_url=server.url, timeout=0.2)
+    caller = Caller(client, service="oro", sleep=clock.sleep, clock=clock.time,
+                    rand=random.Random(3))  # fmt: skip
+    try:
+        with client, pytest.raises(RemoteError) as info:
+            caller.request("GET", "/admin/api/users", idempotent=True)
+    finally:
+        server.stop()
+    assert clock.slept == delays(5, 3)
+    assert str(info.value) == (
+        f"oro: request failed after 6 attempts (timed out (ReadTimeout)): "
+        f"GET {server.url}/admin/api/users"
+    )
