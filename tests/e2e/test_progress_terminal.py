@@ -4,6 +4,7 @@ both runs print the same bytes: sync job ids follow the order of the calls).
 
 On the terminal the display moves (two captures of the pane, the count grows) and shows an
 ETA; piped, stdout is byte-identical to the terminal run's and stderr has the periodic lines.
+``sync --wait`` shows the job's status and progress on the terminal.
 """
 
 from __future__ import annotations
@@ -43,12 +44,14 @@ class Slow:
     env: dict[str, str]
 
 
-def slow_world(base: Path) -> Slow:
+def slow_world(base: Path, latency_ms: float = LATENCY_MS, job_steps: int = 2) -> Slow:
     base.mkdir()
     seed = base / "seed.yaml"
-    seed.write_text(yaml.safe_dump(fast_seed()), encoding="utf-8")
+    content = fast_seed()
+    content["oro"].setdefault("settings", {})["jobSteps"] = job_steps  # polls until a job ends
+    seed.write_text(yaml.safe_dump(content), encoding="utf-8")
     sandbox = Sandbox.open(base / "sandbox", seed)
-    server = sandbox.serve(faults=Faults(latency_ms=LATENCY_MS))
+    server = sandbox.serve(faults=Faults(latency_ms=latency_ms))
     workdir = base / "work"
     shutil.copytree(EXAMPLES, workdir / "integrations")
     settings = workdir / "integrations" / "reconciler.yaml"
@@ -77,26 +80,57 @@ def wait_for(what: str, check: Callable[[], T | None]) -> T:
     pytest.fail(f"gave up waiting for {what}")
 
 
-def test_long_apply_shows_a_moving_count_with_eta_and_piped_prints_plain_lines(
-    tmp_path: Path,
-) -> None:
-    terminal, piped = slow_world(tmp_path / "terminal"), slow_world(tmp_path / "piped")
-    command = [sys.executable, "-m", "reconciler", "apply", "integrations", "--auto-approve"]
-    script = terminal.workdir / "run.sh"
+def in_tmux(world: Slow, command: list[str]) -> tuple[str, Path]:
+    """Start ``command`` in a new tmux server's pane (stdout to stdout.txt, its exit code to
+    rc.txt, the pane kept after it); the socket name and the rc file."""
+    script = world.workdir / "run.sh"
     exports = "".join(
         f"export {name}='{value}'\n"
-        for name, value in terminal.env.items()
+        for name, value in world.env.items()
         if name.startswith(("RECONCILER_", "DOTMAILER_"))
     )
     script.write_text(
         f"{exports}{' '.join(command)} > stdout.txt; echo $? > rc.txt; sleep 600\n",
         encoding="utf-8",
     )
-    socket = f"reconciler-test-{os.getpid()}"
+    socket = f"reconciler-test-{os.getpid()}-{world.workdir.parent.name}"
     tmux(
-        socket, "new-session", "-d", "-s", "apply", "-x", "200", "-y", "50",
-        "-c", str(terminal.workdir), f"bash --norc --noprofile {script}",
+        socket, "new-session", "-d", "-s", "run", "-x", "200", "-y", "50",
+        "-c", str(world.workdir), f"bash --norc --noprofile {script}",
     )  # fmt: skip
+    return socket, world.workdir / "rc.txt"
+
+
+def test_sync_wait_shows_the_job_on_a_terminal(tmp_path: Path) -> None:
+    world = slow_world(tmp_path / "sync", latency_ms=0.0, job_steps=6)
+    reconciler = [sys.executable, "-m", "reconciler"]
+    subprocess.run(
+        [*reconciler, "apply", "integrations", "--auto-approve", "--no-sync"],
+        cwd=world.workdir, env=world.env, check=True, capture_output=True,
+    )  # fmt: skip
+    wait = ["sync", "emea", "--config", "integrations", "--wait", "--poll-interval", "0.3"]
+    socket, rc = in_tmux(world, [*reconciler, *wait])
+    try:
+        wait_for("sync --wait to end", lambda: rc.read_text() if rc.exists() else None)
+        screen = tmux(socket, "capture-pane", "-p", "-t", "run")
+    finally:
+        subprocess.run([TMUX or "tmux", "-L", socket, "kill-server"], check=False)
+        world.server.stop()
+    assert rc.read_text() == "0\n"
+    assert re.search(r"^sync: job \d+: running \(\d+%\)", screen, re.M), screen
+    out = (world.workdir / "stdout.txt").read_text(encoding="utf-8")
+    assert re.fullmatch(
+        r"Scheduled sync of emea \(all connectors\): job (\d+)\nSync job \1 of emea succeeded\.\n",
+        out,
+    ), out
+
+
+def test_long_apply_shows_a_moving_count_with_eta_and_piped_prints_plain_lines(
+    tmp_path: Path,
+) -> None:
+    terminal, piped = slow_world(tmp_path / "terminal"), slow_world(tmp_path / "piped")
+    command = [sys.executable, "-m", "reconciler", "apply", "integrations", "--auto-approve"]
+    socket, rc = in_tmux(terminal, command)
     piped_run = subprocess.Popen(
         command,
         cwd=piped.workdir,
@@ -108,7 +142,7 @@ def test_long_apply_shows_a_moving_count_with_eta_and_piped_prints_plain_lines(
     try:
 
         def bar() -> tuple[int, str] | None:
-            screen = tmux(socket, "capture-pane", "-p", "-t", "apply")
+            screen = tmux(socket, "capture-pane", "-p", "-t", "run")
             match = BAR.search(screen)
             return (int(match[1]), match[3]) if match and 0 < int(match[1]) < 30 else None
 
@@ -121,7 +155,6 @@ def test_long_apply_shows_a_moving_count_with_eta_and_piped_prints_plain_lines(
         second, _ = wait_for("the count to grow", grown)
         assert 0 < first < second < 30
         assert re.fullmatch(r"\d+:\d\d:\d\d", eta)
-        rc = terminal.workdir / "rc.txt"
         wait_for("the terminal run to end", lambda: rc.read_text() if rc.exists() else None)
         assert rc.read_text() == "0\n"
         out, err = piped_run.communicate(timeout=PATIENCE)
