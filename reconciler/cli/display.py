@@ -62,7 +62,9 @@ class _Count:
 
 class PlainLines:
     """One plain line at most every ``interval`` seconds, none before ``interval`` has passed
-    since the first event. Thread-safe; ``clock`` is injected (tests use a fake one)."""
+    since the first event, except a wait of ``interval`` or more, which is long work itself and
+    is said at once (still one line per ``interval`` at most). Thread-safe; ``clock`` is
+    injected (tests use a fake one)."""
 
     def __init__(
         self,
@@ -76,7 +78,8 @@ class PlainLines:
         self._interval = interval
         self._lock = threading.Lock()
         self._tasks: dict[str, _Count] = {}
-        self._last: float | None = None
+        self._last: float | None = None  # the last line written, or the first event
+        self._wrote = False
 
     def begin(self, task: str, total: int) -> None:
         with self._lock:
@@ -101,25 +104,26 @@ class PlainLines:
             self._tasks.pop(task, None)
 
     def waiting(self, seconds: float, why: str) -> None:
-        self._say(wait_text(seconds, why))
+        self._say(wait_text(seconds, why), long=seconds >= self._interval)
 
     def status(self, task: str, text: str) -> None:
         self._say(f"{task}: {text}")
 
-    def _say(self, line: str) -> None:
+    def _say(self, line: str, *, long: bool = False) -> None:
         with self._lock:
-            due = self._due()
+            due = self._due(long=long)
         if due:
             self._write(line)
 
-    def _due(self) -> bool:
+    def _due(self, *, long: bool = False) -> bool:
         now = self._clock()
         if self._last is None:
             self._last = now
+            if not long:
+                return False
+        elif now - self._last < self._interval and not (long and not self._wrote):
             return False
-        if now - self._last < self._interval:
-            return False
-        self._last = now
+        self._last, self._wrote = now, True
         return True
 
     def _line(self, task: str, count: _Count) -> str:

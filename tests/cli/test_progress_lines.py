@@ -109,3 +109,22 @@ def test_the_default_observer_is_silent_and_observing_restores_it() -> None:
     with observing(plain):
         assert current() is plain
     assert isinstance(current(), NullObserver)
+
+
+def test_a_long_wait_is_said_at_once_but_not_twice_in_10_s() -> None:
+    plain, clock, lines = reporter()
+    plain.begin(REFRESH, 3)
+    clock.now += 1.0
+    plain.waiting(60.0, "for apiuser-amer@…'s rate limit")  # dotmailer's flat backoff
+    clock.now += 60.0
+    plain.waiting(120.0, "for apiuser-amer@…'s rate limit")
+    clock.now += 1.0
+    plain.waiting(240.0, "for apiuser-amer@…'s rate limit")  # 1 s after the last line: quiet
+    plain.advance(REFRESH)
+    clock.now += 10.0
+    plain.advance(REFRESH)
+    assert lines == [
+        "waiting 60 s for apiuser-amer@…'s rate limit",
+        "waiting 120 s for apiuser-amer@…'s rate limit",
+        "refresh: 2/3 integrations read, 1m12s",
+    ]
