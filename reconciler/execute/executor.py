@@ -191,9 +191,9 @@ class Executor:
                 failed = True
                 results.append(self._result(op, FAILED, f"unexpected {type(exc).__name__}: {exc}"))
                 continue
-            results.append(self._result(op, OK, detail))
             if owed is not None and isinstance(op, SyncOp):
-                self.apply.journal.settle(owed)
+                self.apply.journal.settle(owed)  # before anything is reported: a kill -9 then
+            results.append(self._result(op, OK, detail))  # leaves no debt for a sync made
         return results
 
     def _owe_sync(self, ops: Sequence[AnyOp]) -> int | None:
