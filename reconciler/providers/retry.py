@@ -54,4 +54,10 @@ def connect_reason(exc: httpx.ConnectError) -> str:
         if isinstance(cause, OSError) and cause.strerror:
             return cause.strerror.lower()
         cause = cause.__cause__ or cause.__context__
+    # A transport that kept only the OS error's text ("[Errno 111] Connection refused").
+    text = str(exc)
+    if "Connection refused" in text:
+        return "connection refused"
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return f"host name not resolved: {text.partition('] ')[2] or text}"
     return "cannot connect"

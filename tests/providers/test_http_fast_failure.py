@@ -15,6 +15,7 @@ from reconciler.errors import RemoteError
 from reconciler.progress import observing
 from reconciler.providers.http import Caller, RetryPolicy
 from reconciler.providers.limits import RateLimiter
+from reconciler.providers.retry import connect_reason
 from reconciler.sandbox.core import Faults, Request, Response, SandboxServer
 
 EPOCH = 1_800_000_000.0
@@ -258,3 +259,20 @@ def test_timeouts_are_still_retried_up_to_max_attempts() -> None:
         f"oro: request failed after 6 attempts (timed out (ReadTimeout)): "
         f"GET {server.url}/admin/api/users"
     )
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (httpx.ConnectError("[Errno 111] Connection refused"), "connection refused"),
+        (
+            httpx.ConnectError("[Errno -2] Name or service not known"),
+            "host name not resolved: Name or service not known",
+        ),
+        (httpx.ConnectError("something else"), "cannot connect"),
+    ],
+)
+def test_the_reason_of_an_error_that_kept_only_its_text(
+    error: httpx.ConnectError, reason: str
+) -> None:
+    assert connect_reason(error) == reason
