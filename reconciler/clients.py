@@ -15,6 +15,7 @@ from reconciler.config.secrets import DOTMAILER_PASSWORD, resolve_secret
 from reconciler.errors import ConfigError
 from reconciler.execute import IntegrationSecrets
 from reconciler.model import DesiredState, Integration, Settings
+from reconciler.progress import account_name
 from reconciler.providers.dotmailer import DotmailerClient
 from reconciler.providers.limits import RateLimiter
 from reconciler.providers.oro import OroClient
@@ -118,7 +119,9 @@ class DotmailerClients:
                 self._secrets[name].password,
                 api_url=self._api_url,
                 timeout=self._timeout,
-                limiter=self._limiters.setdefault(username.casefold(), RateLimiter()),
+                limiter=self._limiters.setdefault(
+                    username.casefold(), RateLimiter(name=account_name(username))
+                ),
             )
             kept = self._clients.setdefault(name, client)
             if kept is not client:

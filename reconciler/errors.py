@@ -58,6 +58,8 @@ class ConfigError(ReconcilerError):
 class SecretError(ConfigError):
     """A secret reference cannot be resolved (unset variable, unreadable file)."""
 
+    reason: str = ""  # why, without where (the message says both)
+
 
 class RemoteError(ReconcilerError):
     """A remote API (dotmailer or Oro) failed. Never carries credentials."""

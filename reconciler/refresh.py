@@ -37,6 +37,7 @@ from reconciler.model import (
     RemoteAddressBook,
     RemoteDataField,
 )
+from reconciler.progress import REFRESH, current
 
 
 class DotmailerReader(Protocol):
@@ -236,5 +237,19 @@ def _read_dotmailer(
         except RemoteError as exc:
             raise exc.about(account.about) from None
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dotmailer") as pool:
-        return dict(pool.map(read, accounts))
+    observer = current()
+
+    def read_and_count(
+        account: Account,
+    ) -> tuple[str, tuple[tuple[RemoteDataField, ...], tuple[RemoteAddressBook, ...]]]:
+        try:
+            return read(account)
+        finally:
+            observer.advance(REFRESH)
+
+    observer.begin(REFRESH, len(accounts))
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dotmailer") as pool:
+            return dict(pool.map(read_and_count, accounts))
+    finally:
+        observer.end(REFRESH)

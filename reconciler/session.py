@@ -16,12 +16,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reconciler.clients import DotmailerClients, oro_client, resolve_secrets
+from reconciler.clients import DotmailerClients, config_dir, oro_client, resolve_secrets
 from reconciler.config import load_desired_state
+from reconciler.config.secrets import DOTMAILER_PASSWORD, Length, check_secrets
 from reconciler.errors import ConfigError, UsageError
 from reconciler.execute import ApplyResult, Executor, IntegrationSecrets, OpResult
 from reconciler.gitinfo import git_sha
-from reconciler.model import DesiredState, Integration, LiveWorld, Settings
+from reconciler.model import DesiredState, Integration, LiveWorld, SecretRef, Settings
 from reconciler.plan.compare import PlanOptions, build_plan, in_integration
 from reconciler.plan.compare.data_fields import unmatched_allowances
 from reconciler.plan.ops import Plan, ReplaceOp, address
@@ -195,6 +196,8 @@ def open_session(options: SessionOptions, *, clock: Clock = utc_now) -> Iterator
     if options.selector:
         options = replace(options, integrations=selected(desired, options))
     settings = desired.settings
+    if not options.sandbox:  # every missing secret named at once, before any connection
+        check_secrets(secret_refs(desired, options.integrations), config_dir(options.config_path))
     base_dir = Path.cwd()
     sandbox = (
         start_sandbox(options.sandbox_seed, base_dir, options.environment)
@@ -231,6 +234,22 @@ def open_session(options: SessionOptions, *, clock: Clock = utc_now) -> Iterator
         yield session
     finally:
         session.close()
+
+
+def secret_refs(
+    desired: DesiredState, scope: Sequence[str]
+) -> list[tuple[SecretRef, Length | None]]:
+    """Every secret a run in ``scope`` (all integrations when empty) reads, with its length."""
+    refs: list[tuple[SecretRef, Length | None]] = []
+    if desired.settings.oro_client_secret is not None:
+        refs.append((desired.settings.oro_client_secret, None))
+    for integration in desired.integrations:
+        if scope and integration.name not in scope:
+            continue
+        refs.append((integration.connection.password, DOTMAILER_PASSWORD))
+        if integration.oauth:
+            refs.append((integration.oauth.client_secret, None))
+    return refs
 
 
 def selected(desired: DesiredState, options: SessionOptions) -> tuple[str, ...]:

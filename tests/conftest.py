@@ -18,12 +18,16 @@ def _isolated_environment(
 ) -> Iterator[None]:
     """No test reads the developer's RECONCILER_* settings or writes logs into the repo, and
     output is the same inside CI (where credentials come only from the environment) and GitHub
-    Actions (where `validate` would print annotations)."""
+    Actions (where `validate` and `plan` would print annotations)."""
     for name in list(os.environ):
         if name.startswith("RECONCILER_"):
             monkeypatch.delenv(name)
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    # A developer's colour preference must not change what a test sees (tests/cli/test_color.py
+    # sets them itself).
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
     monkeypatch.setenv("RECONCILER_LOG_DIR", str(tmp_path_factory.mktemp("logs")))
     yield

@@ -12,11 +12,13 @@ import os
 import sys
 import tempfile
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
+from reconciler import __version__
+from reconciler.cli.common import COLOR_MODES, click_color, wants_color
 from reconciler.errors import (
     EXIT_INTERRUPTED,
     EXIT_UNEXPECTED,
@@ -31,14 +33,32 @@ class AppContext:
     """What every command receives in ``ctx.obj``."""
 
     debug: bool = False
+    color: str = "auto"
+    # Errors as GitHub workflow commands (``::error file=…``): under GITHUB_ACTIONS, or
+    # when a command's --format github asks for it.
+    annotations: bool = field(default_factory=lambda: os.environ.get("GITHUB_ACTIONS") == "true")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", message="reconciler %(version)s")
 @click.option("--debug", is_flag=True, help="Re-raise unexpected errors with their traceback.")
+@click.option(
+    "--color",
+    type=click.Choice(COLOR_MODES),
+    default="auto",
+    show_default=True,
+    help="Colour on stdout and stderr: auto is on for a terminal unless NO_COLOR is set "
+    "(FORCE_COLOR turns it on anywhere).",
+)
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, color: str) -> None:
     """GitOps for the Oro <-> dotmailer (Dotdigital) integration."""
-    ctx.obj = AppContext(debug=debug)
+    app = ctx.ensure_object(AppContext)
+    app.debug, app.color = debug, color
+    ctx.color = click_color(color)  # click's own styling (echo strips escapes when False)
+    from reconciler.cli.display import installed  # progress on stderr, for every command
+
+    ctx.with_resource(installed(color=wants_color(color, sys.stderr)))
 
 
 def _register() -> None:
@@ -101,10 +121,13 @@ def _write_traceback() -> Path | None:
         return None
 
 
-def _print_error(error: ReconcilerError) -> None:
+def _print_error(error: ReconcilerError, app: AppContext) -> None:
     if isinstance(error, ConfigError) and error.diagnostics:
+        workspace = os.environ.get("GITHUB_WORKSPACE")
         for diagnostic in error.diagnostics:
-            click.echo(str(diagnostic), err=True)
+            annotation = getattr(diagnostic, "github_annotation", None)
+            shown = annotation(workspace) if app.annotations and annotation else str(diagnostic)
+            click.echo(shown, err=True)
     click.echo(f"error: {error}", err=True)
 
 
@@ -112,8 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``reconciler`` console script; returns the process exit code."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    app = AppContext()
     try:
-        result = cli.main(args=args, prog_name="reconciler", standalone_mode=False)
+        result = cli.main(args=args, prog_name="reconciler", standalone_mode=False, obj=app)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.exceptions.Abort:
@@ -125,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     except ReconcilerError as exc:
         if debug:
             raise
-        _print_error(exc)
+        _print_error(exc, app)
         return exc.exit_code
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

@@ -58,8 +58,7 @@ def render_results(result: ApplyResult) -> str:
 
 
 def _echo_result(result: OpResult) -> None:
-    if sys.stderr.isatty():
-        click.echo(f"  {result.status}: {result.action} {result.address}", err=True)
+    progress(f"  {result.status}: {result.action} {result.address}")
 
 
 @click.command("apply")

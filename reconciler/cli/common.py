@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -154,11 +155,56 @@ def saved_sandbox(session: Session) -> SandboxSeed | None:
     return SandboxSeed(session.sandbox.seed.path, session.sandbox.seed.sha256)
 
 
+COLOR_MODES = ("auto", "always", "never")
+
+
+def wants_color(mode: str, stream: IO[str]) -> bool:
+    """Whether to colour ``stream``: ``--color always|never``; else NO_COLOR (no-color.org:
+    set and not empty) turns it off, FORCE_COLOR (force-color.org) on, and otherwise a
+    terminal gets colour."""
+    if mode != "auto":
+        return mode == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty()
+
+
+def click_color(mode: str) -> bool | None:
+    """``ctx.color`` for click's own output: None leaves click's terminal check."""
+    if mode != "auto":
+        return mode == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return None
+
+
+def color_mode() -> str:
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return str(getattr(obj, "color", "auto"))
+
+
+def github_annotations(*, force: bool = False) -> bool:
+    """Whether errors print as GitHub workflow commands (GITHUB_ACTIONS, or ``force`` from a
+    command's ``--format github``, which then holds for the error boundary too)."""
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    if force and obj is not None:
+        obj.annotations = True
+    return bool(getattr(obj, "annotations", False))
+
+
 def is_tty() -> bool:
-    return sys.stdout.isatty()
+    """Whether the plan printed on stdout is coloured (the name is older than --color)."""
+    return wants_color(color_mode(), sys.stdout)
 
 
 def progress(message: str) -> None:
     """A progress line on a terminal only; CI logs stay clean."""
-    if sys.stderr.isatty():
-        click.echo(message, err=True)
+    from reconciler.cli.display import say
+
+    say(message)

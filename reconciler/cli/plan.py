@@ -9,6 +9,7 @@ says a decision is needed before merge, not the apply after it.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ import click
 
 from reconciler.cli.common import (
     decision_options,
+    github_annotations,
     is_tty,
     make_session_options,
     progress,
@@ -62,9 +64,11 @@ def plan_options(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "markdown", "mermaid"]),
+    type=click.Choice(["text", "json", "markdown", "mermaid", "github"]),
     default="text",
     show_default=True,
+    help="github: the text plan, then a ::warning for each delete and replace and an ::error "
+    "for each operation apply refuses, at the line of its document (config errors too).",
 )
 @click.option("--refresh-only", is_flag=True, help="Only show drift; plan no changes.")
 @decision_options
@@ -83,9 +87,12 @@ def command(
     """Show what apply would change."""
     from reconciler.plan.render import render
     from reconciler.plan.render.common import Risk
+    from reconciler.plan.render.github import op_locations, plan_annotations
     from reconciler.plan.saved import write_plan_file
     from reconciler.session import open_session
 
+    github = fmt == "github"
+    annotate = github_annotations(force=github)
     with open_session(make_session_options(path, **kwargs)) as session:
         progress("Refreshing live state…")
         options = plan_options(
@@ -93,11 +100,18 @@ def command(
         )
         plan, _ = session.plan(options)
         sandbox = saved_sandbox(session)
+        locations = op_locations(session.desired) if annotate else {}
     if out is not None:
         write_plan_file(out, plan, options, sandbox=sandbox)
-    click.echo(render(plan, fmt, color=is_tty() and fmt == "text"), nl=False)  # type: ignore[arg-type]
+    shown = "text" if github else fmt
+    click.echo(render(plan, shown, color=is_tty() and fmt == "text"), nl=False)  # type: ignore[arg-type]
+    if annotate:
+        # --format github: after the plan on stdout. Under GITHUB_ACTIONS otherwise: on stderr,
+        # which the runner reads too, so stdout (often saved as the readable plan) stays as is.
+        lines = plan_annotations(plan, locations, os.environ.get("GITHUB_WORKSPACE"))
+        click.echo(lines, nl=False, err=not github)
     risk = Risk.of(plan)
-    if out is not None and fmt == "text":
+    if out is not None and shown == "text":
         then = "" if risk.needs_decision else f" Apply it with: reconciler apply {out}"
         click.echo(f"\nSaved the plan to {out}.{then}")
     if risk.needs_decision:

@@ -8,9 +8,10 @@ from typing import Any
 
 import click
 
-from reconciler.cli.common import config_option, make_session_options, progress, session_options
+from reconciler.cli.common import config_option, make_session_options, session_options
 from reconciler.errors import EXIT_OK, RemoteError, UsageError
 from reconciler.model import DOTMAILER_CONNECTORS
+from reconciler.progress import SYNC, current
 
 
 @click.command("sync")
@@ -66,9 +67,10 @@ def command(
         while not job.finished:
             if time.monotonic() > deadline:
                 raise RemoteError(f"sync job {job.id} of {name} did not finish in {timeout:g} s")
-            progress(f"  job {job.id}: {job.status} ({job.progress:.0%})")
+            current().status(SYNC, f"job {job.id}: {job.status} ({job.progress:.0%})")
             time.sleep(poll_interval)
             job = session.oro.get_job(job.id)
+        current().end(SYNC)
     if job.status != "success":
         raise RemoteError(f"sync job {job.id} of {name} ended {job.status}")
     click.echo(f"Sync job {job.id} of {name} succeeded.")

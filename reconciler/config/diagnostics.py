@@ -86,6 +86,12 @@ class Diagnostic:
         return f"::{self.severity} {properties}::{_escape_data(f'{self.path}: {self.message}')}"
 
 
+def workflow_command(severity: Severity, text: str) -> str:
+    """An ``::error``/``::warning`` without a file: for a problem that has no line to point at
+    (an object no config declares any more)."""
+    return f"::{severity}::{_escape_data(text)}"
+
+
 # Escaping of workflow commands as @actions/core writes them (actions/toolkit,
 # packages/core/src/command.ts: escapeData, escapeProperty).
 def _escape_data(text: str) -> str:

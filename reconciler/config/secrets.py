@@ -14,10 +14,11 @@ value.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler.config.diagnostics import Diagnostic
 from reconciler.errors import SecretError
 from reconciler.model import SecretRef, SecretSource
 
@@ -49,27 +50,68 @@ def resolve_secret(
     config directory; trailing newline removed) or, with ``--allow-literal-secrets``, the
     literal itself. With ``length``, a value outside it is refused."""
     env = os.environ if environ is None else environ
-    where = f"{ref.location}: " if ref.location else ""
     if ref.source is SecretSource.LITERAL:
         value = ref.ref
     elif ref.source is SecretSource.ENV:
         value = env.get(ref.ref) or ""
         if not value:
             state = "empty" if ref.ref in env else "not set"
-            raise SecretError(
-                f"{where}secret {ref.describe()}: environment variable {ref.ref} is {state}"
-            )
+            raise _refused(ref, f"environment variable {ref.ref} is {state}")
     else:
-        value = _read_file(ref, base_dir, env, where)
+        value = _read_file(ref, base_dir, env)
     if length is not None and not length.low <= len(value) <= length.high:
-        raise SecretError(
-            f"{where}secret {ref.describe()}: {length.what} is {length.low}–{length.high} "
-            "characters, and this value is not"
+        raise _refused(
+            ref, f"{length.what} is {length.low}–{length.high} characters, and this value is not"
         )
     return value
 
 
-def _read_file(ref: SecretRef, base_dir: Path, env: Mapping[str, str], where: str) -> str:
+def check_secrets(
+    refs: Iterable[tuple[SecretRef, Length | None]],
+    base_dir: Path,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> None:
+    """Resolve every reference and raise one :class:`SecretError` for all that cannot be, so a
+    run names every missing variable at once (as ``validate`` names every problem): each
+    written one as a diagnostic at its file:line, sorted, and all in the summary. (Not a rule
+    of :mod:`reconciler.config.rules`: validate never reads a secret.)"""
+    failed: list[tuple[SecretRef, SecretError]] = []
+    for ref, length in refs:
+        try:
+            resolve_secret(ref, base_dir, environ=environ, length=length)
+        except SecretError as exc:
+            failed.append((ref, exc))
+    if not failed:
+        return
+    if len(failed) == 1:
+        raise failed[0][1]
+    failed.sort(key=lambda item: (item[0].location is None, item[0].location, item[0].ref))
+    diagnostics = tuple(
+        Diagnostic(
+            ref.location.file,
+            ref.location.line,
+            ref.location.column,
+            "error",
+            ref.describe(),
+            error.reason,
+            "secret.unresolved",
+        )
+        for ref, error in failed
+        if ref.location is not None
+    )
+    names = ", ".join(sorted({ref.describe() for ref, _ in failed}))
+    raise SecretError(f"{len(failed)} secrets cannot be read: {names}", diagnostics)
+
+
+def _refused(ref: SecretRef, reason: str) -> SecretError:
+    where = f"{ref.location}: " if ref.location else ""
+    error = SecretError(f"{where}secret {ref.describe()}: {reason}")
+    error.reason = reason
+    return error
+
+
+def _read_file(ref: SecretRef, base_dir: Path, env: Mapping[str, str]) -> str:
     path = Path(ref.ref).expanduser()
     if not path.is_absolute():
         path = base_dir / path
@@ -77,16 +119,16 @@ def _read_file(ref: SecretRef, base_dir: Path, env: Mapping[str, str], where: st
     refusal = _refusal(real, base_dir, env)
     if refusal:
         shown = str(real) if Path(os.path.abspath(path)) == real else f"{path} (resolved: {real})"
-        raise SecretError(f"{where}secret {ref.describe()}: {shown} {refusal}")
+        raise _refused(ref, f"{shown} {refusal}")
     try:
         value = real.read_text(encoding="utf-8").rstrip("\r\n")
     except FileNotFoundError:
-        raise SecretError(f"{where}secret {ref.describe()}: {path} does not exist") from None
+        raise _refused(ref, f"{path} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise SecretError(f"{where}secret {ref.describe()}: cannot read {path}: {reason}") from None
+        raise _refused(ref, f"cannot read {path}: {reason}") from None
     if not value:
-        raise SecretError(f"{where}secret {ref.describe()}: {path} is empty")
+        raise _refused(ref, f"{path} is empty")
     return value
 
 

@@ -53,6 +53,7 @@ from reconciler.plan.steps import (
     IntegrationWork,
     MappingWork,
 )
+from reconciler.progress import APPLY, current
 from reconciler.state import StateStore
 
 _log = logging.getLogger(__name__)
@@ -122,6 +123,15 @@ class Executor:
         self._cancel = threading.Event()
 
     def run(self) -> ApplyResult:
+        """Every op, each reported to the progress observer as it ends."""
+        observer = current()
+        observer.begin(APPLY, len(self.plan.ops))
+        try:
+            return self._run()
+        finally:
+            observer.end(APPLY)
+
+    def _run(self) -> ApplyResult:
         groups: dict[str, list[AnyOp]] = {}
         results: dict[str, OpResult] = {}
         for op in self.plan.ops:
@@ -148,6 +158,7 @@ class Executor:
 
     def _result(self, op: AnyOp, status: str, detail: str = "") -> OpResult:
         result = OpResult(op.address, op.action, status, detail)
+        current().advance(APPLY, failed=status == FAILED)
         if self.on_result is not None:
             self.on_result(result)
         return result
@@ -180,9 +191,9 @@ class Executor:
                 failed = True
                 results.append(self._result(op, FAILED, f"unexpected {type(exc).__name__}: {exc}"))
                 continue
-            results.append(self._result(op, OK, detail))
             if owed is not None and isinstance(op, SyncOp):
-                self.apply.journal.settle(owed)
+                self.apply.journal.settle(owed)  # before anything is reported: a kill -9 then
+            results.append(self._result(op, OK, detail))  # leaves no debt for a sync made
         return results
 
     def _owe_sync(self, ops: Sequence[AnyOp]) -> int | None:

@@ -3,7 +3,7 @@
 Public API (small on purpose; the dotmailer, Oro and GitHub callers are its only users; the
 limiter is :mod:`reconciler.providers.limits`)::
 
-    policy = RetryPolicy()  # max_attempts=6, base_delay=0.5, max_delay=30, jitter=0.5
+    policy = RetryPolicy()  # max_attempts=6, connect_attempts=3, budget=300 s, base_delay=0.5…
     limiter = RateLimiter(clock=time.time, sleep=time.sleep)   # one per account / per Oro instance
     caller = Caller(
         httpx.Client(...),                      # auth, base URL, timeout, TLS: the caller's
@@ -24,7 +24,16 @@ status and the API's message. It never puts credentials or headers into an error
 
 Rules (SPEC §3; dotdigital-api-v2.md §3–§4):
 
-* 5xx, timeouts and connection errors: jittered exponential backoff, up to ``max_attempts``.
+* 5xx, timeouts and broken connections: jittered exponential backoff, up to ``max_attempts``.
+* A connection that cannot be made (refused, or the host name does not resolve): up to
+  ``connect_attempts`` (a server that is not there now is rarely there 15 s later), and once one
+  request of a caller has given up on it, the caller's other requests fail on their first
+  refusal instead of queueing their own retries (a refresh sends a dozen at once). The error
+  names the host and port, the reason, and the attempts made over how long.
+* Every retry of one request fits in ``budget`` seconds (rate-limit waits are not counted):
+  a retry that would end past it is not made.
+* Each retry wait and each rate-limit wait is told to :func:`reconciler.progress.current`,
+  which the CLI shows on a terminal (method, host, reason, attempt).
 * 429 (tiered) and whatever ``is_rate_limited`` says (flat): wait as the limiter says, up to
   ``max_rate_limit_waits``; these waits do not use up ``max_attempts``.
 * 400/401/403/404 and every other 4xx: never retried. 401/403 -> AuthenticationError,
@@ -56,7 +65,9 @@ from reconciler.errors import (
     RateLimitError,
     RemoteError,
 )
+from reconciler.progress import current
 from reconciler.providers.limits import Clock, RateLimiter, Sleep
+from reconciler.providers.retry import Budget, connect_reason, host_port
 
 __all__ = [
     "Caller",
@@ -79,6 +90,10 @@ class RetryPolicy:
     """Jittered exponential backoff: attempt n (1-based) waits about base*2^(n-1), capped."""
 
     max_attempts: int = 6
+    connect_attempts: int = 3  # refused / DNS failure: the server is not there (module doc)
+    # Seconds all the attempts and retry waits of one request may take: with the default
+    # 121 s timeout (settings.timeoutSeconds) a hung server gets two attempts, not six.
+    budget: float = 300.0
     base_delay: float = 0.5
     max_delay: float = 30.0
     jitter: float = 0.5  # share of each delay that is randomised: [d*(1-jitter), d]
@@ -149,7 +164,9 @@ class Caller:
     ) -> None:
         self.client = client
         self.service = service
-        self.limiter = limiter or RateLimiter(clock=clock, sleep=sleep)
+        self.limiter = limiter or RateLimiter(
+            clock=clock, sleep=sleep, name=client.base_url.host or service
+        )
         self.policy = policy or RetryPolicy()
         self._sleep = sleep
         self._clock = clock
@@ -157,6 +174,10 @@ class Caller:
         self._message_of = message_of
         self._is_rate_limited = is_rate_limited
         self._classify = classify
+        # What was tried when a request gave up because no connection could be made; cleared
+        # by any answer. While set, a refused connection is not retried (module doc), and the
+        # error says what the request that gave up tried.
+        self._unreachable: str | None = None
 
     def request(
         self,
@@ -171,15 +192,19 @@ class Caller:
         attempt = 0
         limited = 0
         where = safe_url(self.client.base_url.join(url))
+        budget = Budget(self._clock, self.policy.budget)
         while True:
+            budget.pause()
             self.limiter.before_call()
+            budget.resume()
             try:
                 response = self.client.request(method, url, **kwargs)
             except httpx.HTTPError as exc:
                 where = safe_url(exc.request.url) if _has_request(exc) else where
                 attempt += 1
-                self._on_transport_error(exc, method, where, idempotent, attempt)
+                self._on_transport_error(exc, method, where, idempotent, attempt, budget)
                 continue
+            self._unreachable = None
             where = safe_url(response.request.url)
             status = response.status_code
             if status == 429 or (self._is_rate_limited and self._is_rate_limited(response)):
@@ -192,25 +217,37 @@ class Caller:
                         status=status,
                         api_message=self._message_of(response),
                     )
+                budget.pause()
                 if status == 429:
                     self.limiter.on_too_many_requests(response.headers)
                 else:
                     self.limiter.on_flat_exceeded()
+                budget.resume()
                 continue
             self.limiter.observe(response.headers)
             if 200 <= status < 300 or status in allow:
                 return response
             if status >= 500:
                 attempt += 1
-                if attempt < self.policy.max_attempts:
-                    self._backoff(method, where, f"HTTP {status}", attempt)
+                if attempt < self.policy.max_attempts and self._backoff(
+                    method, where, f"HTTP {status}", attempt, self.policy.max_attempts, budget
+                ):
                     continue
             raise self._error(response, method, where, attempts=attempt)
 
     def _on_transport_error(
-        self, exc: httpx.HTTPError, method: str, where: str, idempotent: bool, attempt: int
+        self,
+        exc: httpx.HTTPError,
+        method: str,
+        where: str,
+        idempotent: bool,
+        attempt: int,
+        budget: Budget,
     ) -> None:
         """Decide whether a transport error is retried (return) or raised."""
+        if isinstance(exc, httpx.ConnectError):
+            self._on_connect_error(exc, method, where, attempt, budget)
+            return
         reason = _describe(exc)
         if not idempotent and isinstance(exc, _AFTER_SEND):
             raise OutcomeUnknownError(
@@ -219,18 +256,56 @@ class Caller:
                 method=method,
                 url=where,
             ) from None
-        if isinstance(exc, httpx.TransportError) and attempt < self.policy.max_attempts:
-            self._backoff(method, where, reason, attempt)
+        retryable = isinstance(exc, httpx.TransportError)
+        if (
+            retryable
+            and attempt < self.policy.max_attempts
+            and self._backoff(method, where, reason, attempt, self.policy.max_attempts, budget)
+        ):
             return
         tail = f" after {attempt} attempts" if attempt > 1 else ""
+        if retryable and attempt < self.policy.max_attempts:  # the budget stopped it
+            tail += f" over {budget.spent():.1f} s (retry budget {self.policy.budget:g} s)"
         raise RemoteError(
             f"{self.service}: request failed{tail} ({reason})", method=method, url=where
         ) from None
 
-    def _backoff(self, method: str, where: str, reason: str, attempt: int) -> None:
+    def _on_connect_error(
+        self, exc: httpx.ConnectError, method: str, where: str, attempt: int, budget: Budget
+    ) -> None:
+        """No connection could be made: nothing was sent, so any request may be retried, but
+        only ``connect_attempts`` times, and not at all once the host is known unreachable."""
+        reason = connect_reason(exc)
+        limit = min(self.policy.max_attempts, self.policy.connect_attempts)
+        if (
+            self._unreachable is None
+            and attempt < limit
+            and self._backoff(method, where, reason, attempt, limit, budget)
+        ):
+            return
+        if self._unreachable is None:
+            attempts = "1 attempt" if attempt == 1 else f"{attempt} attempts"
+            self._unreachable = f"{reason}; {attempts} over {budget.spent():.1f} s"
+        raise RemoteError(
+            f"{self.service}: cannot connect to {host_port(where)} ({self._unreachable})",
+            method=method,
+            url=where,
+        ) from None
+
+    def _backoff(
+        self, method: str, where: str, reason: str, attempt: int, limit: int, budget: Budget
+    ) -> bool:
+        """Wait before attempt ``attempt + 1`` of ``limit``; False when the budget has no room."""
         delay = self.policy.delay(attempt, self._rand)
+        if not budget.allows(delay):
+            return False
         log.debug("%s %s: %s; retry %d in %.2f s", method, where, reason, attempt, delay)
+        current().waiting(
+            delay,
+            f"to retry {method} {host_port(where)} ({reason}; attempt {attempt + 1} of {limit})",
+        )
         self._sleep(delay)
+        return True
 
     def _error(
         self, response: httpx.Response, method: str, where: str, attempts: int

@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from reconciler.progress import current
+
 __all__ = ["Clock", "LimiterStats", "RateLimiter", "Sleep"]
 
 log = logging.getLogger(__name__)
@@ -59,7 +61,9 @@ class RateLimiter:
         default_wait: float = 60.0,
         flat_backoff: float = 60.0,
         flat_max_backoff: float = 900.0,
+        name: str = "",
     ) -> None:
+        self.name = name  # whose budget: a wait says "waiting 12 s for NAME's rate limit"
         self._clock = clock
         self._sleep = sleep
         self._reset_margin = reset_margin
@@ -131,6 +135,9 @@ class RateLimiter:
         with self._lock:
             self._stats = _add(self._stats, waits=1, waited_seconds=seconds)
         log.debug("rate limit: waiting %.2f s", seconds)
+        current().waiting(
+            seconds, f"for {self.name}'s rate limit" if self.name else "for a rate limit"
+        )
         self._sleep(seconds)
 
 

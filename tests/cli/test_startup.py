@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-HEAVY = ("httpx", "jsonschema", "psycopg", "reconciler.sandbox")
+HEAVY = ("httpx", "jsonschema", "psycopg", "rich", "reconciler.sandbox")
 
 _RUN = """
 import json, sys

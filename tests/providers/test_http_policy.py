@@ -341,8 +341,10 @@ def test_connection_refused_names_the_url_only() -> None:
         )
         with pytest.raises(RemoteError) as info:
             caller.request("GET", "/v2/account-info", idempotent=True)
+    delay = RetryPolicy().delay(1, random.Random(1))
     assert str(info.value) == (
-        f"dotmailer: request failed after 2 attempts (cannot connect): GET {url}/v2/account-info"
+        f"dotmailer: cannot connect to {url.removeprefix('http://')} (connection refused; "
+        f"2 attempts over {delay:.1f} s): GET {url}/v2/account-info"
     )
     assert "s3cret" not in str(info.value)
 
