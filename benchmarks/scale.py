@@ -831,4 +831,10 @@ def rate_bound_apply(
 
 
 if __name__ == "__main__":
+    # The collector as the console script sets it for a command (reconciler.cli.tune_gc), so the
+    # plan and apply figures are those of `reconciler plan` / `apply`; in-process callers (the
+    # tests) keep theirs.
+    from reconciler.cli import tune_gc
+
+    tune_gc()
     sys.exit(main())
