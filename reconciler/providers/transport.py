@@ -22,14 +22,13 @@ import select
 import ssl
 import threading
 import urllib.request
-from collections.abc import Callable
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 
 from reconciler.providers.http import tls_context
 
-__all__ = ["LightTransport", "shared_client"]
+__all__ = ["LightTransport", "environment_names_a_proxy", "shared_client"]
 
 Origin = tuple[str, str, int]  # scheme, host, port
 _MAX_IDLE = 64  # per origin: the most threads one run sends from (RECONCILER_CONCURRENCY cap)
@@ -147,6 +146,10 @@ def _usable(connection: http.client.HTTPConnection) -> bool:
     if sock is None:
         return False
     try:
+        if hasattr(select, "poll"):  # no FD_SETSIZE limit, unlike select()
+            poller = select.poll()
+            poller.register(sock, select.POLLIN)
+            return not poller.poll(0)
         readable, _, _ = select.select([sock], [], [], 0)
     except (OSError, ValueError):
         return False
@@ -159,21 +162,21 @@ def _reason(exc: Exception) -> str:
     return f"malformed answer ({type(exc).__name__})"
 
 
-def _environment_names_a_proxy() -> bool:
-    """What httpx reads for ``trust_env`` proxies (``get_environment_proxies`` is built on it)."""
-    return bool(urllib.request.getproxies())
+def environment_names_a_proxy() -> bool:
+    """What httpx reads for ``trust_env`` proxies (``get_environment_proxies`` is built on it);
+    ``NO_PROXY`` alone names no proxy."""
+    return any(scheme != "no" for scheme in urllib.request.getproxies())
 
 
 def shared_client(
     *,
     timeout: float,
     transport: httpx.BaseTransport | None = None,
-    proxy_in_environment: Callable[[], bool] = _environment_names_a_proxy,
     **kwargs: object,
 ) -> httpx.Client:
     """One client for many accounts: no auth, no cookies kept (credentials go per request, so
     one account's never ride on another's), TLS verified, redirects not followed."""
-    if transport is None and not proxy_in_environment():
+    if transport is None and not environment_names_a_proxy():
         transport = LightTransport()
     client = httpx.Client(
         transport=transport,

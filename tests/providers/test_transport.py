@@ -21,7 +21,11 @@ import pytest
 
 from reconciler.clients import DotmailerClients
 from reconciler.execute import IntegrationSecrets
-from reconciler.providers.transport import LightTransport, shared_client
+from reconciler.providers.transport import (
+    LightTransport,
+    environment_names_a_proxy,
+    shared_client,
+)
 from reconciler.sandbox.core import Request, Response, SandboxServer
 from reconciler.sandbox.dotmailer import DotmailerApp
 
@@ -286,3 +290,24 @@ def test_the_sandbox_answer_shape_passes_through_unchanged() -> None:
         "teapot",
     )
     assert answer.http_version == "HTTP/1.1"
+
+
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [
+        ({}, False),
+        ({"NO_PROXY": "example.com"}, False),  # hosts to reach directly, not a proxy
+        ({"HTTPS_PROXY": "http://proxy.invalid:3128"}, True),
+        ({"all_proxy": "socks5://proxy.invalid:1080", "no_proxy": "localhost"}, True),
+    ],
+)
+def test_which_environments_name_a_proxy(
+    variables: dict[str, str], named: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a proxy named, shared_client keeps httpx's transport; otherwise the light one."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    assert environment_names_a_proxy() is named
