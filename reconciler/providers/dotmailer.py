@@ -30,9 +30,9 @@ from reconciler.providers.http import (
     error_text,
     json_message,
     safe_url,
-    tls_context,
 )
 from reconciler.providers.limits import RateLimiter
+from reconciler.providers.transport import shared_client
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -105,6 +105,7 @@ class DotmailerClient:
         *,
         api_url: str | None = None,
         transport: httpx.BaseTransport | None = None,
+        http: httpx.Client | None = None,
         timeout: float = 121.0,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
@@ -117,14 +118,13 @@ class DotmailerClient:
         self._start = self._override or DEFAULT_API_URL
         self._endpoint: str | None = None
         self._discover_lock = threading.Lock()
-        # TLS verification stays on: httpx verifies by default and nothing here turns it off.
-        self._http = httpx.Client(
-            auth=httpx.BasicAuth(username, password),
-            transport=transport,
-            verify=tls_context(),
-            timeout=httpx.Timeout(timeout),
-            headers={"Accept": "application/json"},
-            follow_redirects=False,
+        # Credentials go with each request, never on the client, so one client (``http``, from
+        # DotmailerClients) can serve every account on a host without mixing them. TLS stays
+        # verified (shared_client); a client made here is this account's and closed with it.
+        self._auth = httpx.BasicAuth(username, password)
+        self._owns_http = http is None
+        self._http = http or shared_client(
+            timeout=timeout, transport=transport, headers={"Accept": "application/json"}
         )
         self.limiter = limiter or RateLimiter(clock=clock, sleep=sleep)
         self._caller = Caller(
@@ -141,7 +141,8 @@ class DotmailerClient:
         )
 
     def close(self) -> None:
-        self._http.close()
+        if self._owns_http:
+            self._http.close()
 
     def __enter__(self) -> DotmailerClient:
         return self
@@ -149,12 +150,16 @@ class DotmailerClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Every request of this account, with its own credentials."""
+        return self._caller.request(method, url, auth=self._auth, **kwargs)
+
     # -- connection and region --------------------------------------------------------------
 
     def account_info(self) -> AccountInfo:
         """Check connection: read account-info on r1 and adopt its ApiEndpoint if trusted."""
         url = f"{self._start}/v2/account-info"
-        response = self._caller.request("GET", url, idempotent=True)
+        response = self._call("GET", url, idempotent=True)
         payload = _json(response, "GET", url)
         properties = payload.get("properties") if isinstance(payload, dict) else None
         if not isinstance(properties, list):
@@ -207,7 +212,7 @@ class DotmailerClient:
     def list_data_fields(self) -> list[RemoteDataField]:
         """``GET /v2/data-fields``: every field, built-ins included (not paged)."""
         url = self._url("/data-fields")
-        payload = _json(self._caller.request("GET", url, idempotent=True), "GET", url)
+        payload = _json(self._call("GET", url, idempotent=True), "GET", url)
         return [_data_field(item) for item in _list(payload, "GET", url)]
 
     def create_data_field(
@@ -220,7 +225,7 @@ class DotmailerClient:
         """``POST /v2/data-fields``; an existing name raises ConflictError."""
         url = self._url("/data-fields")
         body = {"name": name, "type": type, "visibility": visibility, "defaultValue": default}
-        response = self._caller.request("POST", url, idempotent=False, json=body)
+        response = self._call("POST", url, idempotent=False, json=body)
         if response.content:  # DF echoes the field; SW declares no body
             payload = _json(response, "POST", url)
             if isinstance(payload, dict) and "name" in payload:
@@ -232,7 +237,7 @@ class DotmailerClient:
     def delete_data_field(self, name: str) -> DeleteResult:
         """``DELETE /v2/data-fields/{name}``: result false (with dependencies) when in use."""
         url = self._url(f"/data-fields/{quote(name, safe='')}")
-        response = self._caller.request("DELETE", url, idempotent=True, allow=(409,))
+        response = self._call("DELETE", url, idempotent=True, allow=(409,))
         payload = _json(response, "DELETE", url) if response.content else {}
         if response.status_code == 409:  # SW: ProblemDetails
             detail = error_text(payload)
@@ -256,7 +261,7 @@ class DotmailerClient:
         skip = 0
         while True:
             params = {"select": PAGE_SIZE, "skip": skip}
-            response = self._caller.request("GET", url, idempotent=True, params=params)
+            response = self._call("GET", url, idempotent=True, params=params)
             page = _list(_json(response, "GET", url), "GET", url)
             books.extend(_address_book(item) for item in page)
             if len(page) < PAGE_SIZE:
@@ -267,7 +272,7 @@ class DotmailerClient:
         """``POST /v2/address-books``; an existing name raises ConflictError."""
         url = self._url("/address-books")
         body = {"name": name, "visibility": visibility}
-        response = self._caller.request("POST", url, idempotent=False, json=body)
+        response = self._call("POST", url, idempotent=False, json=body)
         book = _address_book(_json(response, "POST", url))
         _same_object(response, "address book", name, book.name, f" (id {book.id})")
         return book
@@ -276,7 +281,7 @@ class DotmailerClient:
         """``PUT /v2/address-books/{id}``: rename and/or change visibility."""
         url = self._url(f"/address-books/{int(id)}")
         body = {"name": name, "visibility": visibility}
-        response = self._caller.request("PUT", url, idempotent=True, json=body)
+        response = self._call("PUT", url, idempotent=True, json=body)
         return _address_book(_json(response, "PUT", url))
 
     def delete_address_book(self, id: int) -> None:
@@ -288,7 +293,7 @@ class DotmailerClient:
         the Accept names both media types, so a server that negotiates strictly answers
         rather than 406; errors still come as JSON."""
         url = self._url(f"/address-books/{int(id)}")
-        self._caller.request("DELETE", url, idempotent=True, headers={"Accept": _DELETE_ACCEPT})
+        self._call("DELETE", url, idempotent=True, headers={"Accept": _DELETE_ACCEPT})
 
     # -- contact import -------------------------------------------------------------------------
 
@@ -298,13 +303,13 @@ class DotmailerClient:
         """``POST /v2/address-books/{id}/contacts/import`` with JSON ApiFileMedia (202)."""
         url = self._url(f"/address-books/{int(book_id)}/contacts/import")
         body = {"fileName": file_name, "data": base64.b64encode(csv_bytes).decode("ascii")}
-        response = self._caller.request("POST", url, idempotent=False, json=body)
+        response = self._call("POST", url, idempotent=False, json=body)
         return _import_job(_json(response, "POST", url))
 
     def import_status(self, import_id: str) -> ImportJob:
         """``GET /v2/contacts/import/{id}``."""
         url = self._url(f"/contacts/import/{quote(import_id, safe='')}")
-        response = self._caller.request("GET", url, idempotent=True)
+        response = self._call("GET", url, idempotent=True)
         return _import_job(_json(response, "GET", url))
 
 

@@ -138,6 +138,7 @@ class Sandbox:
         self.oro_mode = oro_mode
         self.requests: Counter[str] = Counter()  # per app name: "dotmailer", "oro"
         self._lock = threading.RLock()
+        self._count_lock = threading.Lock()
         self._seen: tuple[int, int, int] | None = None
         self._written: str | None = None
         self.seed: SeedRecord | None = None  # None: in memory, or a world older than the record
@@ -210,10 +211,7 @@ class Sandbox:
             self.oro.store.dotmailer_fields = self._dotmailer_fields
 
     def _dotmailer_fields(self, username: str) -> list[dict[str, Any]] | None:
-        account = self.dotmailer.accounts.get(username)
-        if account is None:
-            return None
-        return [dict(f) for _, f in sorted(account.data_fields.items())]
+        return self.dotmailer.data_fields_of(username)
 
     # -- serving -------------------------------------------------------------------------
 
@@ -231,15 +229,29 @@ class Sandbox:
         return SandboxServer(self.apps, host=host, port=port, faults=faults).start()
 
     def handle(self, name: str, request: Request) -> Response:
-        with self._lock, self._file_lock():
+        if self.data_dir is None:
+            # In memory each app runs under its own lock only: a dotmailer call does not wait
+            # while the Oro emulator builds a large JSON:API document, nor the other way round
+            # (the Oro side reads dotmailer's fields through DotmailerApp.data_fields_of, under
+            # dotmailer's lock; dotmailer never calls into Oro, so the order is fixed).
+            app = self._app(name)
+            if app is None:
+                return Response.json(404, {"message": f"No {name} emulator in this sandbox"})
+            with self._count_lock:
+                self.requests[name] += 1
+            return app.handle(request)
+        with self._lock, self._file_lock():  # persisted: the world is one file, one writer
             self._reload_if_changed()
-            app: OroApp | DotmailerApp | None = self.dotmailer if name == "dotmailer" else self.oro
+            app = self._app(name)
             if app is None:
                 return Response.json(404, {"message": f"No {name} emulator in this sandbox"})
             self.requests[name] += 1
             response = app.handle(request)
             self._persist()
             return response
+
+    def _app(self, name: str) -> OroApp | DotmailerApp | None:
+        return self.dotmailer if name == "dotmailer" else self.oro
 
     # -- persistence -----------------------------------------------------------------------
 

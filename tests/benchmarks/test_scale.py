@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import httpx
 import pytest
+import yaml
 
 from reconciler.config import validate_config
 
@@ -98,3 +100,49 @@ def test_a_tiny_run_prints_the_table(scale: ModuleType, capsys: pytest.CaptureFi
     assert re.fullmatch(r"\d+\.\d\d s \(0 ops\)", rows["no-change plan, command wall"])
     assert rows["429 answers"] == "0"
     assert re.fullmatch(r"\d+\.\d\d s \(\d+ requests\)", rows["naive refresh (one GET per object)"])
+    # The floor, computed in the same run (benchmarks/floor.py), beside each phase.
+    assert re.fullmatch(r"\d+\.\d\d s CPU", rows["floor: C-YAML compose of the estate"])
+    assert re.fullmatch(r"\d+\.\d\d s", rows["floor: latency 20/32 x 0 ms"])
+    assert re.fullmatch(
+        r"\d+\.\d\d s \(\d+\.\d\d ms each\)", rows["floor: bare-HTTP CPU (http.client replay)"]
+    )
+    assert re.fullmatch(r"\d+\.\d\d s", rows["floor: YAML + max(latency, HTTP CPU) + JSON"])
+    assert re.fullmatch(r"\d+\.\d\d s, \d+\.\d\dx", rows["HTTP floor, ratio"])
+    last = out.rstrip("\n").splitlines()[-1]
+    assert re.fullmatch(
+        r"floor-ratio: plan_cold=\d+\.\d\d plan_nochange=\d+\.\d\d apply=\d+\.\d\d", last
+    ), last
+
+
+def test_the_floor_replays_what_was_recorded_and_composes_the_estate(
+    scale: ModuleType, tmp_path: Path
+) -> None:
+    """benchmarks/floor.py against a real loopback sandbox: every recorded request is sent
+    again with http.client and every JSON answer decoded."""
+    floor = sys.modules["floor"]
+    seed = scale.sandbox_seed(integrations=1, books=1, calls=10, window_seconds=2)
+    world = scale.World(seed, 0.0, None, in_process=True)
+    try:
+        world.record()
+        user = scale.username(0)
+        answer = httpx.get(f"{world.url}/v2/account-info", auth=(user, scale.PASSWORD))
+        assert answer.status_code == 200
+        recorded = world.recorded()
+        assert [(m, p, q, b) for m, p, q, _, b in recorded] == [
+            ("GET", "/v2/account-info", (), b"")
+        ]
+        before = world.counts()
+        again = floor.replay(world.url, recorded * 3, workers=2)
+        assert world.since(before) == scale.Counts(dotmailer=3, oro=0)
+        assert (again.requests, again.bodies) == (3, 3 * len(answer.content))
+    finally:
+        world.stop()
+    scale.generate_estate(tmp_path, integrations=2, data_fields=2, books=1)
+    floor.compose_cpu(tmp_path)  # the estate composes; a broken file is composed too:
+    (tmp_path / "integrations" / "broken.yaml").write_text("a: [1,\n", encoding="utf-8")
+    with pytest.raises(yaml.YAMLError):
+        floor.compose_cpu(tmp_path)
+    assert floor.latency_floor(3000, 32, 25.0) == 3000 / 32 * 0.025
+    assert floor.ratio_line("1.00", "2.50", "nan") == (
+        "floor-ratio: plan_cold=1.00 plan_nochange=2.50 apply=nan"
+    )

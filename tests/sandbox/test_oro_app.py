@@ -1016,3 +1016,58 @@ def test_docs_name_every_field_the_emulator_has(type_name: str) -> None:
     documented |= {n for row in re.findall(r"^\| (`\w+`(?:, `\w+`)+) \|", section, re.M)
                    for n in re.findall(r"`(\w+)`", row)}  # fmt: skip
     assert sorted((set(rt.attrs) | set(rt.rels)) - documented) == []
+
+
+# --- indexes: a write reads the rows in its scope, not the whole table ----------------------
+
+
+class NoScan(dict[Any, Any]):
+    """A table that answers lookups by id and fails any walk over all its rows."""
+
+    def _scan(self, *args: Any) -> Any:
+        raise AssertionError("a whole-table scan")
+
+    values = items = keys = __iter__ = _scan
+
+
+def test_writes_check_uniqueness_and_links_through_indexes_not_table_scans(oro: Oro) -> None:
+    """Each uniqueness check (UniqueEntity(channel, name), [DM] validation.yml) and each derived
+    to-many link (a mapping's configs) reads the rows of its channel or mapping from an index:
+    scanning the table per write made a 1,000-integration apply quadratic (docs/performance.md).
+    Once the index exists, walking the table fails, and the answers are those of Oro."""
+    channel, other = oro.create_integration(), oro.create_integration("APAC")
+    assert oro.create_field(channel, "FULLNAME").status_code == 201  # id 1; indexes built
+    first = oro.call(
+        "POST", "dotmailerdatafieldmappings", mapping_doc(channel, [("1", "firstName")])
+    )
+    assert first.status_code == 201, first.text
+    tables = oro.app.store.tables
+    for name in ("dotmailerdatafields", "dotmailerdatafieldmappingconfigs"):
+        tables[name] = NoScan(tables[name])
+
+    duplicate = oro.create_field(channel, "FULLNAME")
+    assert duplicate.json() == error(
+        400,
+        "unique entity constraint",
+        "Field with such name already exists in this dotdigital integration",
+        "/data/attributes/name",
+    )
+    assert oro.create_field(other, "FULLNAME").status_code == 201  # another channel: fine
+    assert oro.create_field(channel, "TIER").status_code == 201  # id 3
+    mapping = first.json()["data"]["id"]
+    read = oro.call("GET", f"dotmailerdatafieldmappings/{mapping}").json()
+    assert read["data"]["relationships"]["configs"]["data"] == [
+        {"type": "dotmailerdatafieldmappingconfigs", "id": "1"}
+    ]
+    doc = mapping_doc(channel, [("1", "firstName"), ("3", "lastName")])
+    doc["data"]["id"] = mapping
+    del doc["data"]["attributes"]["entity"]  # create-only, as the channel is
+    del doc["data"]["relationships"]["channel"]
+    patched = oro.call("PATCH", f"dotmailerdatafieldmappings/{mapping}", doc)
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["data"]["relationships"]["configs"]["data"] == [
+        {"type": "dotmailerdatafieldmappingconfigs", "id": "2"},
+        {"type": "dotmailerdatafieldmappingconfigs", "id": "3"},
+    ]
+    assert oro.call("DELETE", f"dotmailerdatafieldmappings/{mapping}").status_code == 204
+    assert oro.call("GET", "dotmailerdatafieldmappingconfigs/2").status_code == 404

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import stat
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,7 +15,7 @@ import httpx
 import pytest
 
 from reconciler.errors import ConfigError, CorruptStateError
-from reconciler.sandbox.core import SandboxServer
+from reconciler.sandbox.core import Request, Response, SandboxServer
 from reconciler.sandbox.embedded import SANDBOX_DIR, start_sandbox
 from reconciler.sandbox.world import DEFAULT_SEED, Sandbox, SeedRecord, load_seed, remove_world
 
@@ -261,3 +263,30 @@ def test_a_world_whose_seed_file_is_gone_says_to_reset(tmp_path: Path) -> None:
         f"since, so its credentials are unknown; `reconciler sandbox reset --data-dir {data}` "
         "starts a new world"
     )
+
+
+def test_in_memory_a_dotmailer_call_does_not_wait_for_a_busy_oro() -> None:
+    """In memory each emulator runs under its own lock: while the Oro emulator is inside a
+    request (here held open on purpose), a dotmailer call is answered. Under one world lock it
+    would wait for the Oro request, and the client's timeout would fire."""
+    sandbox = Sandbox.in_memory(load_seed(DEFAULT_SEED))
+    assert sandbox.oro is not None
+    inside, release = threading.Event(), threading.Event()
+    handle = sandbox.oro.handle
+
+    def busy(request: Request) -> Response:
+        inside.set()
+        release.wait(30)
+        return handle(request)
+
+    sandbox.oro.handle = busy  # type: ignore[method-assign]
+    with serving(sandbox) as server, ThreadPoolExecutor(max_workers=1) as pool:
+        oro_call = pool.submit(httpx.get, f"{server.url}/admin/api/users", timeout=30)
+        assert inside.wait(30)
+        try:
+            answer = httpx.get(f"{server.url}/v2/account-info", auth=EMEA, timeout=10)
+        finally:
+            release.set()
+        assert answer.status_code == 200
+        assert oro_call.result().status_code == 401  # no token: Oro answered after the release
+    assert sandbox.requests == {"dotmailer": 1, "oro": 1}

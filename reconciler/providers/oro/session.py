@@ -24,8 +24,9 @@ from typing import Any
 import httpx
 
 from reconciler.errors import RemoteError, UnsupportedServerError
-from reconciler.providers.http import Caller, RetryPolicy, error_text, safe_url, tls_context
+from reconciler.providers.http import Caller, RetryPolicy, error_text, safe_url
 from reconciler.providers.oro.documents import Resource
+from reconciler.providers.transport import shared_client
 
 __all__ = ["ENABLE_HINT", "JSONAPI", "OroSession", "document", "jsonapi_message", "unsupported"]
 
@@ -121,9 +122,8 @@ class OroSession:
         self._client_id = client_id
         self._client_secret = client_secret
         self._clock = clock
-        self._http = httpx.Client(
-            base_url=self.base_url, transport=transport, timeout=timeout, verify=tls_context()
-        )
+        # The bearer token goes with each request (call); TLS verified (shared_client).
+        self._http = shared_client(timeout=timeout, transport=transport, base_url=self.base_url)
         self._caller = Caller(
             self._http,
             service="oro",

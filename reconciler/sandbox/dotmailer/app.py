@@ -87,6 +87,15 @@ class DotmailerApp:
                 account.dependencies.pop(field_name.upper(), None)
             self.revision += 1
 
+    def data_fields_of(self, username: str) -> list[dict[str, Any]] | None:
+        """An account's data fields as ``GET /v2/data-fields`` lists them (None: no account),
+        read under this app's lock (the Oro emulator's data-field import reads them)."""
+        with self._lock:
+            account = self.accounts.get(username)
+            if account is None:
+                return None
+            return [dict(f) for _, f in sorted(account.data_fields.items())]
+
     def total_requests(self, username: str) -> int:
         return self.counters[(username, "total")]
 

@@ -51,28 +51,24 @@ DotmailerFields = Callable[[str], list[dict[str, Any]] | None]
 
 @dataclass
 class Txn:
-    """An undo log over the tables: ``rollback`` restores every row it touched."""
+    """An undo log over the store's tables: ``rollback`` restores every row it touched."""
 
-    tables: dict[str, dict[RowId, Row]]
+    store: Store
     undo: list[tuple[str, RowId, Row | None]] = field(default_factory=list)
 
     def put(self, type_: str, row: Row) -> None:
-        table = self.tables[type_]
-        old = table.get(row["id"])
+        old = self.store.tables[type_].get(row["id"])
         self.undo.append((type_, row["id"], copy.deepcopy(old) if old is not None else None))
-        table[row["id"]] = row
+        self.store.set_row(type_, row["id"], row)
 
     def remove(self, type_: str, row_id: RowId) -> None:
-        old = self.tables[type_].pop(row_id, None)
+        old = self.store.set_row(type_, row_id, None)
         if old is not None:
             self.undo.append((type_, row_id, old))
 
     def rollback(self) -> None:
         for type_, row_id, old in reversed(self.undo):
-            if old is None:
-                self.tables[type_].pop(row_id, None)
-            else:
-                self.tables[type_][row_id] = old
+            self.store.set_row(type_, row_id, old)
         self.undo.clear()
 
 
@@ -88,6 +84,10 @@ class Store:
         self.tables: dict[str, dict[RowId, Row]] = {name: {} for name in (*TYPES, JOBS, STATUSES)}
         self.next_ids: dict[str, int] = {}
         self.dotmailer_fields: DotmailerFields = lambda _: None
+        # type -> to-one relationship -> value -> ids of the rows pointing there: built on first
+        # use and kept up to date by set_row, so uniqueness checks, derived to-many links and
+        # delete cascades read the few rows concerned instead of scanning the table per write.
+        self._refs: dict[str, dict[str, dict[Any, set[RowId]]]] = {}
         for enum, values in ENUM_VALUES.items():
             for value in values:
                 self.tables[enum][value] = {"id": value, "a": {"name": value}, "r": {}}
@@ -124,14 +124,40 @@ class Store:
         self.custom_fields = copy.deepcopy(dict(snapshot.get("customFields", {})))
         for name, rows in snapshot.get("tables", {}).items():
             self.tables[name] = {row["id"]: copy.deepcopy(row) for row in rows}
+        self._refs.clear()
         self.next_ids = dict(snapshot.get("nextIds", {}))
 
     # -- rows ---------------------------------------------------------------------------
 
     def insert(self, type_: str, attrs: dict[str, Any], rels: dict[str, Any]) -> int:
         row_id = self.next_id(type_)
-        self.tables[type_][row_id] = {"id": row_id, "a": attrs, "r": rels}
+        self.set_row(type_, row_id, {"id": row_id, "a": attrs, "r": rels})
         return row_id
+
+    def set_row(self, type_: str, row_id: RowId, row: Row | None) -> Row | None:
+        """Put (or, with None, remove) one row, keeping the indexes; returns the old row. Every
+        change of a row of ``TYPES`` goes through here: rows are replaced, never edited in
+        place once stored."""
+        table = self.tables[type_]
+        old = table.pop(row_id, None) if row is None else table.get(row_id)
+        if row is not None:
+            table[row_id] = row
+        for rel, index in self._refs.get(type_, {}).items():
+            if old is not None:
+                _unindex(index, old["r"].get(rel), row_id)
+            if row is not None:
+                _index(index, row["r"].get(rel), row_id)
+        return old
+
+    def referrers(self, type_: str, rel: str, value: Any) -> set[RowId]:
+        """Ids of the rows of ``type_`` whose to-one ``rel`` is ``value`` (indexed)."""
+        by_rel = self._refs.setdefault(type_, {})
+        index = by_rel.get(rel)
+        if index is None:
+            index = by_rel[rel] = {}
+            for row_id, row in self.tables[type_].items():
+                _index(index, row["r"].get(rel), row_id)
+        return index.get(value, set()) if _hashable(value) else set()
 
     def next_id(self, type_: str) -> int:
         current = self.next_ids.get(type_, 0) + 1
@@ -160,14 +186,14 @@ class Store:
         """The ids of a derived to-many relationship: rows whose inverse to-one is ``row``."""
         rel = rt.rels[name]
         assert rel.inverse is not None
-        table = self.tables[rel.target]
-        return sorted(
-            (k for k, r in table.items() if r["r"].get(rel.inverse) == row["id"]), key=sort_key
-        )
+        return sorted(self.referrers(rel.target, rel.inverse, row["id"]), key=sort_key)
 
-    def others(self, type_: str, row: Row) -> Iterator[Row]:
-        """Every row of ``type_`` but ``row`` (for uniqueness checks)."""
-        return (r for r in self.tables[type_].values() if r["id"] != row["id"])
+    def others(self, type_: str, row: Row, rel: str) -> Iterator[Row]:
+        """Every row of ``type_`` but ``row`` with the same to-one ``rel`` (the scope of a
+        uniqueness check: the channel, the organization, the mapping...)."""
+        table = self.tables[type_]
+        ids = self.referrers(type_, rel, row["r"].get(rel))
+        return (table[k] for k in sorted(ids, key=sort_key) if k != row["id"])
 
     def entities(self) -> dict[str, dict[str, str]]:
         """Every entity the emulated Oro has, with its fields and their types."""
@@ -175,3 +201,21 @@ class Store:
 
     def now_iso(self) -> str:
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.clock()))
+
+
+def _hashable(value: Any) -> bool:
+    return not isinstance(value, list | dict)  # a to-many (list) is not indexed
+
+
+def _index(index: dict[Any, set[RowId]], value: Any, row_id: RowId) -> None:
+    if _hashable(value):
+        index.setdefault(value, set()).add(row_id)
+
+
+def _unindex(index: dict[Any, set[RowId]], value: Any, row_id: RowId) -> None:
+    if _hashable(value):
+        ids = index.get(value)
+        if ids is not None:
+            ids.discard(row_id)
+            if not ids:
+                del index[value]

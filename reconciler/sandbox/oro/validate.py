@@ -56,7 +56,7 @@ def _required(entry: Pending, *, attrs: Iterable[str], rels: Iterable[str]) -> l
 
 
 def _validate_channel(store: Store, entry: Pending) -> list[ApiError]:
-    a, r, p = entry.row["a"], entry.row["r"], entry.pointer
+    a, p = entry.row["a"], entry.pointer
     errors = _required(
         entry, attrs=("name", "type"), rels=("organization", "defaultUserOwner", "transport")
     )
@@ -67,8 +67,8 @@ def _validate_channel(store: Store, entry: Pending) -> list[ApiError]:
         elif len(name) > 255:
             errors.append(too_long(f"{p}/attributes/name", 255))
         elif any(
-            o["a"]["name"] == name and o["r"].get("organization") == r.get("organization")
-            for o in store.others("integrationchannels", entry.row)
+            o["a"]["name"] == name
+            for o in store.others("integrationchannels", entry.row, "organization")
         ):
             errors.append(unique(f"{p}/attributes/name"))
     if a.get("type") and a["type"] != "dotmailer":
@@ -98,7 +98,7 @@ def _validate_transport(store: Store, entry: Pending) -> list[ApiError]:
 
 
 def _validate_data_field(store: Store, entry: Pending) -> list[ApiError]:
-    a, r, p = entry.row["a"], entry.row["r"], entry.pointer
+    a, p = entry.row["a"], entry.pointer
     errors = _required(entry, attrs=("name",), rels=("channel", "type", "visibility"))
     name = a.get("name")
     pointer = f"{p}/attributes/name"
@@ -117,8 +117,8 @@ def _validate_data_field(store: Store, entry: Pending) -> list[ApiError]:
             )
         elif any(
             # UniqueEntity(channel, name): the database's comparison, case-sensitive
-            o["a"]["name"] == name and o["r"].get("channel") == r.get("channel")
-            for o in store.others("dotmailerdatafields", entry.row)
+            o["a"]["name"] == name
+            for o in store.others("dotmailerdatafields", entry.row, "channel")
         ):
             errors.append(
                 unique(
@@ -129,11 +129,11 @@ def _validate_data_field(store: Store, entry: Pending) -> list[ApiError]:
 
 
 def _validate_mapping(store: Store, entry: Pending) -> list[ApiError]:
-    a, r, p = entry.row["a"], entry.row["r"], entry.pointer
+    a, p = entry.row["a"], entry.pointer
     errors = _required(entry, attrs=("entity",), rels=("channel",))
     if a.get("entity") and any(
-        o["a"]["entity"] == a["entity"] and o["r"].get("channel") == r.get("channel")
-        for o in store.others("dotmailerdatafieldmappings", entry.row)
+        o["a"]["entity"] == a["entity"]
+        for o in store.others("dotmailerdatafieldmappings", entry.row, "channel")
     ):
         errors.append(
             unique(
@@ -152,8 +152,8 @@ def _validate_config(store: Store, entry: Pending) -> list[ApiError]:
     if data_field is None or mapping is None:
         return errors
     if any(
-        o["r"].get("dataField") == r["dataField"] and o["r"].get("mapping") == r["mapping"]
-        for o in store.others("dotmailerdatafieldmappingconfigs", entry.row)
+        o["r"].get("dataField") == r["dataField"]
+        for o in store.others("dotmailerdatafieldmappingconfigs", entry.row, "mapping")
     ):
         errors.append(
             unique(
@@ -198,13 +198,11 @@ def _validate_address_book(store: Store, entry: Pending) -> list[ApiError]:
     a, r, p = entry.row["a"], entry.row["r"], entry.pointer
     errors = _required(entry, attrs=("name",), rels=("channel",))
     name = a.get("name")
-    others = list(store.others("dotmaileraddressbooks", entry.row))
+    same_channel = list(store.others("dotmaileraddressbooks", entry.row, "channel"))
     if name:
         if len(name) > 255:
             errors.append(too_long(f"{p}/attributes/name", 255))
-        elif any(
-            o["a"]["name"] == name and o["r"].get("channel") == r.get("channel") for o in others
-        ):
+        elif any(o["a"]["name"] == name for o in same_channel):
             errors.append(
                 unique(
                     f"{p}/attributes/name",
@@ -218,11 +216,10 @@ def _validate_address_book(store: Store, entry: Pending) -> list[ApiError]:
     if (
         origin is not None
         and r.get("channel") is not None
-        and any(
-            o["a"].get("originId") == origin and o["r"].get("channel") == r.get("channel")
-            for o in others
-        )
-    ) or (ml is not None and any(o["r"].get("marketingList") == ml for o in others)):
+        and any(o["a"].get("originId") == origin for o in same_channel)
+    ) or (
+        ml is not None and any(store.others("dotmaileraddressbooks", entry.row, "marketingList"))
+    ):
         errors.append(ApiError(409, "conflict constraint", "The entity already exists."))
     return errors
 

@@ -18,7 +18,7 @@ from reconciler.sandbox.oro.errors import (
 )
 from reconciler.sandbox.oro.imports import CONNECTORS
 from reconciler.sandbox.oro.read import Reader
-from reconciler.sandbox.oro.schema import TYPES, Rel, ResourceType, Row, RowId, parse_id
+from reconciler.sandbox.oro.schema import TYPES, Rel, ResourceType, Row, RowId, parse_id, sort_key
 from reconciler.sandbox.oro.store import Store, Txn
 from reconciler.sandbox.oro.validate import Pending, validate
 from reconciler.sandbox.oro.wire import body, hateoas, jsonapi, x_include
@@ -69,7 +69,7 @@ class Writer:
         upsert = existing is None and (data.get("meta") or {}).get("upsert")
         if upsert:
             existing = self._upsert_target(rt, data, upsert)
-        txn = Txn(self._store.tables)
+        txn = Txn(self._store)
         linked_before = existing["r"].get("marketingList") if existing is not None else None
         try:
             pending, errors = self._stage(
@@ -321,11 +321,11 @@ class Writer:
 
     def delete_row(self, type_: str, row_id: RowId) -> None:
         """Delete a row with its cascades (for Oro's own jobs, not a request)."""
-        self._delete(Txn(self._store.tables), type_, row_id)
+        self._delete(Txn(self._store), type_, row_id)
 
     def delete(self, rt: ResourceType, row: Row) -> Response:
         """DELETE of one resource."""
-        self._delete(Txn(self._store.tables), rt.name, row["id"])
+        self._delete(Txn(self._store), rt.name, row["id"])
         return Response.empty(204)
 
     def delete_list(self, request: Request, rt: ResourceType) -> Response:
@@ -335,7 +335,7 @@ class Writer:
                 ApiError(400, "filter constraint", "At least one filter must be provided.")
             )
         rows = self._reader.filtered(request, rt)[:100]  # max_delete_entities
-        txn = Txn(self._store.tables)
+        txn = Txn(self._store)
         for row in rows:
             self._delete(txn, rt.name, row["id"])
         response = Response.empty(204)
@@ -358,9 +358,11 @@ class Writer:
             for name, rel in other.rels.items():
                 if rel.target != type_ or rel.many:
                     continue
-                for child_id, child in list(tables[other.name].items()):
-                    if child["r"].get(name) != row_id:
-                        continue
+                for child_id in sorted(self._store.referrers(other.name, name, row_id),
+                                       key=sort_key):  # fmt: skip
+                    child = tables[other.name].get(child_id)
+                    if child is None or child["r"].get(name) != row_id:
+                        continue  # gone in an earlier cascade of this delete
                     if rel.on_delete == "cascade":
                         self._delete(txn, other.name, child_id)
                     else:
