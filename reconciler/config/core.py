@@ -237,7 +237,13 @@ def _settings(document: Document | None, environment: str | None = None) -> Sett
         return Settings()
     assert isinstance(document.data, dict)
     data = environments.settings_data(document.data, environment)
-    return settings_from_data(data, document.location())
+    secret_path: tuple[str, ...] = ("oro", "clientSecret")
+    block = (document.data.get("environments") or {}).get(environment or "") or {}
+    if "clientSecret" in (block.get("oro") or {}):  # the environment's own, merged over the top
+        secret_path = ("environments", environment or "", *secret_path)
+    return settings_from_data(
+        data, document.location(), secret_location=document.location(secret_path)
+    )
 
 
 def load_desired_state(

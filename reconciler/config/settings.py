@@ -38,8 +38,14 @@ def secret_ref(value: object, location: Location | None) -> SecretRef:
     return SecretRef(SecretSource.LITERAL, str(value), location)
 
 
-def settings_from_data(data: Mapping[str, Any], location: Location | None = None) -> Settings:
-    """Settings from a validated reconciler.yaml document (missing keys keep their defaults)."""
+def settings_from_data(
+    data: Mapping[str, Any],
+    location: Location | None = None,
+    *,
+    secret_location: Location | None = None,
+) -> Settings:
+    """Settings from a validated reconciler.yaml document (missing keys keep their defaults);
+    ``secret_location`` is where ``oro.clientSecret`` is written (else the document's start)."""
     defaults = Settings()
     oro: Mapping[str, Any] = data.get("oro") or {}
     prune: Mapping[str, Any] = data.get("prune") or {}
@@ -49,7 +55,9 @@ def settings_from_data(data: Mapping[str, Any], location: Location | None = None
         oro_url=oro.get("url", defaults.oro_url),
         oro_api_base=oro.get("apiBase", defaults.oro_api_base),
         oro_client_id=oro.get("clientId", defaults.oro_client_id),
-        oro_client_secret=secret_ref(secret, location) if secret is not None else None,
+        oro_client_secret=(
+            secret_ref(secret, secret_location or location) if secret is not None else None
+        ),
         dotmailer_api_url=(data.get("dotmailer") or {}).get("apiUrl", defaults.dotmailer_api_url),
         prune=prune.get("enabled", defaults.prune),
         max_deletes=prune.get("maxDeletes", defaults.max_deletes),

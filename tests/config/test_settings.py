@@ -6,7 +6,7 @@ import pytest
 
 from reconciler.config import load_settings
 from reconciler.config.settings import apply_env_overrides, check_credential_settings, in_ci
-from reconciler.errors import ConfigError
+from reconciler.errors import ConfigError, Location
 from reconciler.model import SecretRef, SecretSource, Settings
 
 SETTINGS = """apiVersion: reconciler/v1
@@ -197,3 +197,27 @@ def test_outside_ci_another_dotmailer_override_must_come_from_the_environment(
         "RECONCILER_DOTMAILER_API_URL to use another"
     )
     check_credential_settings(settings, {"RECONCILER_DOTMAILER_API_URL": "https://dm.test/"})
+
+
+def test_the_oro_client_secret_is_located_where_it_is_written(tmp_path: Path) -> None:
+    """A secret that cannot be read is reported at its own line, also when an environment
+    gives its own (the merged settings are one mapping; the position is the source's)."""
+    (tmp_path / "reconciler.yaml").write_text(
+        "apiVersion: reconciler/v1\n"
+        "oro:\n"
+        "  clientSecret: {env: ORO_SECRET}\n"
+        "environments:\n"
+        "  staging:\n"
+        "    oro: {url: 'https://staging.example', clientSecret: {env: STAGING_SECRET}}\n"
+        "  production: {}\n",
+        encoding="utf-8",
+    )
+    file = tmp_path / "reconciler.yaml"
+    located = {
+        environment: load_settings(tmp_path, environ={}, environment=environment).oro_client_secret
+        for environment in ("staging", "production")
+    }
+    assert located == {
+        "staging": SecretRef(SecretSource.ENV, "STAGING_SECRET", Location(file, 6, 58)),
+        "production": SecretRef(SecretSource.ENV, "ORO_SECRET", Location(file, 3, 17)),
+    }

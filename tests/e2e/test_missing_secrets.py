@@ -37,7 +37,7 @@ def test_plan_lists_every_missing_secret(
         "variable DOTMAILER_APAC_OAUTH_SECRET is not set\n"
         "integrations/emea.yaml:15:15: error: {env: DOTMAILER_EMEA_PASSWORD}: environment "
         "variable DOTMAILER_EMEA_PASSWORD is empty\n"
-        "integrations/reconciler.yaml:3:1: error: {env: RECONCILER_ORO_CLIENT_SECRET}: "
+        "integrations/reconciler.yaml:8:17: error: {env: RECONCILER_ORO_CLIENT_SECRET}: "
         "environment variable RECONCILER_ORO_CLIENT_SECRET is not set\n"
         "error: 4 secrets cannot be read: {env: DOTMAILER_AMER_PASSWORD}, "
         "{env: DOTMAILER_APAC_OAUTH_SECRET}, {env: DOTMAILER_EMEA_PASSWORD}, "
