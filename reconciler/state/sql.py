@@ -23,7 +23,7 @@ from typing import Any
 
 from reconciler.errors import StateError
 from reconciler.state.clock import Clock, iso, utc_now
-from reconciler.state.commit import GroupCommit
+from reconciler.state.commit import GroupCommit, Pending
 from reconciler.state.identity import key_from_environment
 from reconciler.state.records import (
     OUTCOME_UNKNOWN,
@@ -131,6 +131,11 @@ class SqlStore:
     def journal_outcome(
         self, entry_id: int, outcome: str, result: Mapping[str, Any] | None
     ) -> None:
+        self.journal_outcome_later(entry_id, outcome, result).wait()
+
+    def journal_outcome_later(
+        self, entry_id: int, outcome: str, result: Mapping[str, Any] | None
+    ) -> Pending:
         if outcome not in OUTCOMES:
             raise StateError(f"unknown journal outcome {outcome!r}: use one of {list(OUTCOMES)}")
         values = (outcome, None if result is None else dumps(dict(result)), self._now(), entry_id)
@@ -144,7 +149,7 @@ class SqlStore:
             if updated.rowcount != 1:
                 raise StateError(f"no journal entry {entry_id} in state {self.url}")
 
-        self._committer.run(update)
+        return self._committer.submit(update)
 
     def pending_journal(self) -> list[JournalEntry]:
         with self._transaction() as execute:
