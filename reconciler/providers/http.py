@@ -115,6 +115,16 @@ def tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()  # verification on, certifi's CA bundle, as httpx does
 
 
+@functools.lru_cache(maxsize=4096)
+def _parsed_url(url: str) -> httpx.URL:
+    """``httpx.URL(url)``, parsed once per distinct URL. httpx parses a URL given as a string
+    on every request (``Client._merge_url``: ``URL(url)``, then again for the request) and a
+    ``URL`` given as one not at all, so passing this is the same request: an apply posts to a
+    few URLs per account thousands of times, and the parsing was a seventh of its CPU
+    (benchmarks/scale.py). A URL is immutable, so one may be shared by threads."""
+    return httpx.URL(url)
+
+
 def safe_url(url: httpx.URL | str) -> str:
     """The URL without userinfo, for messages and logs."""
     parts = urlsplit(str(url))
@@ -200,7 +210,7 @@ class Caller:
             self.limiter.before_call()
             budget.resume()
             try:
-                response = self.client.request(method, url, **kwargs)
+                response = self.client.request(method, _parsed_url(url), **kwargs)
             except httpx.HTTPError as exc:
                 if _has_request(exc):
                     where = safe_url(exc.request.url)
