@@ -126,7 +126,7 @@ class SqlStore:
             ).rows
             return int(rows[0][0])
 
-        return self._committer.run(insert)
+        return self._committer.run(insert, atomic=True)  # one INSERT
 
     def journal_outcome(
         self, entry_id: int, outcome: str, result: Mapping[str, Any] | None
@@ -149,7 +149,8 @@ class SqlStore:
             if updated.rowcount != 1:
                 raise StateError(f"no journal entry {entry_id} in state {self.url}")
 
-        return self._committer.submit(update)
+        # One UPDATE; when it matches no entry it wrote nothing before it raises.
+        return self._committer.submit(update, atomic=True)
 
     def pending_journal(self) -> list[JournalEntry]:
         with self._transaction() as execute:
