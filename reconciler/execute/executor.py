@@ -182,19 +182,31 @@ class Executor:
                 continue
             try:
                 detail = self._execute(op, context)
+                self.apply.journal.flush()  # its outcomes committed before it is reported
             except (OpFailed, ReconcilerError) as exc:
                 failed = True
-                results.append(self._result(op, FAILED, str(exc)))
+                results.append(self._result(op, FAILED, self._failed(exc)))
                 continue
             except Exception as exc:  # a bug must not abandon the other integrations
                 _log.exception("unexpected error in %s", op.address)
                 failed = True
-                results.append(self._result(op, FAILED, f"unexpected {type(exc).__name__}: {exc}"))
+                detail = self._failed(exc, f"unexpected {type(exc).__name__}: {exc}")
+                results.append(self._result(op, FAILED, detail))
                 continue
             if owed is not None and isinstance(op, SyncOp):
                 self.apply.journal.settle(owed)  # before anything is reported: a kill -9 then
             results.append(self._result(op, OK, detail))  # leaves no debt for a sync made
         return results
+
+    def _failed(self, exc: BaseException, detail: str | None = None) -> str:
+        """A failed op's detail, once the outcomes it queued are committed (or say why not)."""
+        detail = str(exc) if detail is None else detail
+        try:
+            self.apply.journal.flush()
+        except ReconcilerError as flush_error:
+            if str(flush_error) != str(exc):
+                detail = f"{detail}; and its journal outcome was not saved: {flush_error}"
+        return detail
 
     def _owe_sync(self, ops: Sequence[AnyOp]) -> int | None:
         """Journal, before an integration's first change, the sync its ops end with. An apply

@@ -115,6 +115,16 @@ def tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()  # verification on, certifi's CA bundle, as httpx does
 
 
+@functools.lru_cache(maxsize=4096)
+def _parsed_url(url: str) -> httpx.URL:
+    """``httpx.URL(url)``, parsed once per distinct URL. httpx parses a URL given as a string
+    on every request (``Client._merge_url``: ``URL(url)``, then again for the request) and a
+    ``URL`` given as one not at all, so passing this is the same request: an apply posts to a
+    few URLs per account thousands of times, and the parsing was a seventh of its CPU
+    (benchmarks/scale.py). A URL is immutable, so one may be shared by threads."""
+    return httpx.URL(url)
+
+
 def safe_url(url: httpx.URL | str) -> str:
     """The URL without userinfo, for messages and logs."""
     parts = urlsplit(str(url))
@@ -191,23 +201,28 @@ class Caller:
         """Send, retrying what is safe to retry; return a 2xx (or allowed) answer or raise."""
         attempt = 0
         limited = 0
-        where = safe_url(self.client.base_url.join(url))
+        # The URL for messages (no userinfo) is worked out only when one needs it: parsing and
+        # joining it for every request was a sixth of an apply's CPU (benchmarks/scale.py).
+        where = ""
         budget = Budget(self._clock, self.policy.budget)
         while True:
             budget.pause()
             self.limiter.before_call()
             budget.resume()
             try:
-                response = self.client.request(method, url, **kwargs)
+                response = self.client.request(method, _parsed_url(url), **kwargs)
             except httpx.HTTPError as exc:
-                where = safe_url(exc.request.url) if _has_request(exc) else where
+                if _has_request(exc):
+                    where = safe_url(exc.request.url)
+                elif not where:
+                    where = safe_url(self.client.base_url.join(url))
                 attempt += 1
                 self._on_transport_error(exc, method, where, idempotent, attempt, budget)
                 continue
             self._unreachable = None
-            where = safe_url(response.request.url)
             status = response.status_code
             if status == 429 or (self._is_rate_limited and self._is_rate_limited(response)):
+                where = safe_url(response.request.url)
                 limited += 1
                 if limited > self.policy.max_rate_limit_waits:
                     raise RateLimitError(
@@ -227,6 +242,7 @@ class Caller:
             self.limiter.observe(response.headers)
             if 200 <= status < 300 or status in allow:
                 return response
+            where = safe_url(response.request.url)
             if status >= 500:
                 attempt += 1
                 if attempt < self.policy.max_attempts and self._backoff(

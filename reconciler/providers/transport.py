@@ -22,7 +22,7 @@ import select
 import ssl
 import threading
 import urllib.request
-from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import Any
 
 import httpx
 
@@ -178,14 +178,37 @@ def shared_client(
     one account's never ride on another's), TLS verified, redirects not followed."""
     if transport is None and not environment_names_a_proxy():
         transport = LightTransport()
-    client = httpx.Client(
+    client = _CookielessClient(
         transport=transport,
         verify=tls_context(),
         timeout=httpx.Timeout(timeout),
         follow_redirects=False,
-        # A jar that accepts no domain keeps nothing: a Set-Cookie answered to one account is
-        # never sent with another's requests.
-        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
     return client
+
+
+class _NoCookies(httpx.Cookies):
+    """A jar that takes no cookie from any answer: a Set-Cookie answered to one account is
+    never sent with another's requests. It does not even read them: httpx's cookie handling of
+    each answer (urllib's request and cookie parsing, even for a jar that refuses them all) was
+    a tenth of an apply's CPU (benchmarks/scale.py)."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+class _CookielessClient(httpx.Client):
+    """An ``httpx.Client`` whose cookies are always the empty :class:`_NoCookies`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._no_cookies = _NoCookies()
+        super().__init__(**kwargs)
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._no_cookies
+
+    @cookies.setter
+    def cookies(self, cookies: object) -> None:
+        raise TypeError("the shared client keeps no cookies")

@@ -23,7 +23,7 @@ from typing import Any
 
 from reconciler.errors import StateError
 from reconciler.state.clock import Clock, iso, utc_now
-from reconciler.state.commit import GroupCommit
+from reconciler.state.commit import GroupCommit, Pending
 from reconciler.state.identity import key_from_environment
 from reconciler.state.records import (
     OUTCOME_UNKNOWN,
@@ -126,11 +126,16 @@ class SqlStore:
             ).rows
             return int(rows[0][0])
 
-        return self._committer.run(insert)
+        return self._committer.run(insert, atomic=True)  # one INSERT
 
     def journal_outcome(
         self, entry_id: int, outcome: str, result: Mapping[str, Any] | None
     ) -> None:
+        self.journal_outcome_later(entry_id, outcome, result).wait()
+
+    def journal_outcome_later(
+        self, entry_id: int, outcome: str, result: Mapping[str, Any] | None
+    ) -> Pending:
         if outcome not in OUTCOMES:
             raise StateError(f"unknown journal outcome {outcome!r}: use one of {list(OUTCOMES)}")
         values = (outcome, None if result is None else dumps(dict(result)), self._now(), entry_id)
@@ -144,7 +149,8 @@ class SqlStore:
             if updated.rowcount != 1:
                 raise StateError(f"no journal entry {entry_id} in state {self.url}")
 
-        self._committer.run(update)
+        # One UPDATE; when it matches no entry it wrote nothing before it raises.
+        return self._committer.submit(update, atomic=True)
 
     def pending_journal(self) -> list[JournalEntry]:
         with self._transaction() as execute:

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
+from reconciler.state.commit import Pending
 from reconciler.state.records import (
     JournalEntry,
     LockInfo,
@@ -84,6 +85,17 @@ class StateStore(Protocol):
     def journal_outcome(
         self, entry_id: int, outcome: str, result: Mapping[str, Any] | None
     ) -> None: ...
+
+    def journal_outcome_later(
+        self, entry_id: int, outcome: str, result: Mapping[str, Any] | None
+    ) -> Pending:
+        """The outcome queued for the next flush, without waiting for it: any change submitted
+        after it commits in the same flush or a later one, so once a later change has been
+        waited for, this one is committed too (:meth:`Pending.wait` then returns at once, or
+        raises what its flush raised). An outcome needs no wait of its own: a run killed before
+        it commits leaves the intent pending, which the next plan resolves by reading the
+        list, as it does for a run killed during the call."""
+        ...
 
     def pending_journal(self) -> list[JournalEntry]:
         """Unresolved entries with no outcome or outcome 'unknown', oldest first."""

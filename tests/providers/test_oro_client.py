@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -496,3 +497,46 @@ def test_seeded_integration_reads_back(server: SandboxServer) -> None:
 )  # fmt: skip
 def test_error_text_reads_jsonapi_oauth_and_problem_details(body: object, text: str) -> None:
     assert jsonapi_message(httpx.Response(400, json=body)) == text
+
+
+class Recording:
+    """Passes requests to the emulator and keeps each list answer's resources."""
+
+    def __init__(self, app: OroApp) -> None:
+        self.app = app
+        self.prefixes = app.prefixes
+        self.lists: dict[str, tuple[str | None, list[dict[str, Any]]]] = {}
+
+    def handle(self, request: Request) -> Response:
+        response = self.app.handle(request)
+        type_ = request.path.rpartition("/")[2]
+        if request.method == "GET" and type_.startswith("dotmailer"):
+            body = json.loads(response.body)
+            self.lists[type_] = (request.query_one(f"fields[{type_}]"), body["data"])
+        return response
+
+
+def test_data_field_and_book_lists_ask_oro_for_only_the_fields_they_read(
+    server: SandboxServer, oro: World
+) -> None:
+    """JSON:API sparse fieldsets (fields[TYPE], oroinc/platform ApiBundle
+    Processor/GetConfig/FilterFieldsByExtra.php): the lists carry no owner, createdAt,
+    contactCount or import times; what is read from them is the same (test_data_fields)."""
+    create(oro)
+    recording = Recording(oro.app)
+    oro.client.create_data_field("1", "TIER", "String", "Public", "bronze", None)
+    oro.client.create_address_book("1", 11, "Newsletter", "Private", "1", False)
+    server.apps[:] = [recording]
+    oro.client.list_data_fields()
+    oro.client.list_address_books()
+
+    fields, data = recording.lists["dotmailerdatafields"]
+    assert fields == "name,defaultValue,notes,channel,type,visibility"
+    assert [(sorted(r["attributes"]), sorted(r["relationships"])) for r in data] == [
+        (["defaultValue", "name", "notes"], ["channel", "type", "visibility"])
+    ]
+    fields, data = recording.lists["dotmaileraddressbooks"]
+    assert fields == "name,originId,createEntities,channel,visibility,marketingList"
+    assert [(sorted(r["attributes"]), sorted(r["relationships"])) for r in data] == [
+        (["createEntities", "name", "originId"], ["channel", "marketingList", "visibility"])
+    ]

@@ -193,3 +193,38 @@ def test_a_flush_that_fails_fails_every_change_in_it_and_writes_none_of_them(
     assert store.read().objects == {}
     assert writer.serial == 0  # its write never happened
     assert writer.write([record("integration.x", "x")], []) == 1
+
+
+def test_a_queued_outcome_commits_with_the_next_change_waited_for(backend: Backend) -> None:
+    """journal_outcome_later returns before its flush; the next change a caller waits for,
+    submitted after it, cannot commit before it, and then its wait returns at once."""
+    store, other = backend.open(), backend.open()
+    first = store.journal_intent("run-1", "integration.emea.data_field.A", "create", {"n": 1})
+    queued = store.journal_outcome_later(first, "ok", {"id": "7"})
+
+    def outcome_seen_by_another_session() -> str | None:
+        return next(e.outcome for e in other.dump().journal if e.id == first)
+
+    assert outcome_seen_by_another_session() is None  # queued, not committed
+    second = store.journal_intent("run-1", "integration.emea.data_field.B", "create", {"n": 2})
+    assert outcome_seen_by_another_session() == "ok"
+    assert queued.wait() is None
+    assert [(e.id, e.outcome) for e in other.pending_journal()] == [(second, None)]
+
+
+def test_a_queued_outcome_for_no_entry_fails_alone_in_its_flush(backend: Backend) -> None:
+    """An outcome needs no savepoint: one UPDATE, which writes nothing when it matches no
+    entry; it fails in its own wait and the changes flushed with it commit."""
+    store = backend.open()
+    entry = store.journal_intent("run-1", "integration.emea.data_field.A", "create", {"n": 1})
+    missing = store.journal_outcome_later(entry + 100, "ok", None)
+    kept = store.journal_outcome_later(entry, "failed", {"error": "HTTP 500"})
+    written = store.journal_intent("run-1", "integration.emea.data_field.B", "create", {"n": 2})
+    with pytest.raises(StateError) as caught:
+        missing.wait()
+    assert str(caught.value) == f"no journal entry {entry + 100} in state {store.url}"
+    assert kept.wait() is None
+    assert [(e.id, e.outcome) for e in store.dump().journal] == [
+        (entry, "failed"),
+        (written, None),
+    ]

@@ -61,6 +61,20 @@ from reconciler.providers.oro.session import OroSession, document, unsupported
 __all__ = ["OroClient"]
 
 
+# The lists of every integration's data fields and address books (30,000 and 5,000 at 1,000
+# integrations) ask for the fields to_data_field / to_address_book read, and no others (not
+# owner, createdAt, contactCount, the import times): JSON:API sparse fieldsets, which Oro
+# honours ("fields[TYPE]", oroinc/platform ApiBundle Processor/GetConfig/FilterFieldsByExtra.php:
+# fields not listed are excluded, the id always stays; oro-jsonapi.md §3). Less for Oro to
+# build and for this tool to read (benchmarks/scale.py, the no-change plan).
+_DATA_FIELD_FIELDS = {
+    "fields[dotmailerdatafields]": "name,defaultValue,notes,channel,type,visibility"
+}
+_ADDRESS_BOOK_FIELDS = {
+    "fields[dotmaileraddressbooks]": "name,originId,createEntities,channel,visibility,marketingList"
+}
+
+
 class OroClient:
     """Typed calls over the Oro JSON:API. Thread-safe: one token is shared by all threads."""
 
@@ -226,8 +240,8 @@ class OroClient:
     # -- data fields --------------------------------------------------------------------
 
     def list_data_fields(self) -> list[OroDataField]:
-        """The data fields of every integration, in one call."""
-        data, _ = self._session.list_all("dotmailerdatafields")
+        """The data fields of every integration, in one call, with only what they are read for."""
+        data, _ = self._session.list_all("dotmailerdatafields", _DATA_FIELD_FIELDS)
         return [to_data_field(r) for r in data]
 
     def create_data_field(
@@ -253,7 +267,7 @@ class OroClient:
     # -- address books ------------------------------------------------------------------
 
     def list_address_books(self) -> list[OroAddressBook]:
-        data, _ = self._session.list_all("dotmaileraddressbooks")
+        data, _ = self._session.list_all("dotmaileraddressbooks", _ADDRESS_BOOK_FIELDS)
         return [to_address_book(r) for r in data]
 
     def create_address_book(

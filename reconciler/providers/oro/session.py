@@ -212,7 +212,9 @@ class OroSession:
         )
 
     def url(self, path: str) -> str:
-        return f"{self.api_base}/{path}"
+        # Absolute, as httpx would join it to the base URL: given relative, httpx joins it
+        # again on every request (a twentieth of an apply's CPU, benchmarks/scale.py).
+        return f"{self.base_url}{self.api_base}/{path}"
 
     def request(
         self,
