@@ -162,13 +162,8 @@ def wants_color(mode: str, stream: IO[str]) -> bool:
     """Whether to colour ``stream``: ``--color always|never``; else NO_COLOR (no-color.org:
     set and not empty) turns it off, FORCE_COLOR (force-color.org) on, and otherwise a
     terminal gets colour."""
-    if mode != "auto":
-        return mode == "always"
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return stream.isatty()
+    decided = click_color(mode)
+    return stream.isatty() if decided is None else decided
 
 
 def click_color(mode: str) -> bool | None:

@@ -25,6 +25,7 @@ from reconciler.model import (
     SyncJob,
 )
 from reconciler.plan.ops import Op
+from reconciler.providers.oro import NewIntegration
 from reconciler.state import ObjectRecord, StateStore
 
 
@@ -32,19 +33,7 @@ class OroWriter(Protocol):
     """The Oro calls apply makes (``providers.oro.OroClient``)."""
 
     def list_integrations(self) -> list[OroIntegration]: ...
-    def create_integration(
-        self,
-        name: str,
-        enabled: bool,
-        organization_id: str,
-        owner_user_id: str,
-        business_unit_id: str | None,
-        username: str,
-        password: str,
-        client_id: str | None,
-        client_key: str | None,
-        custom_domain: str | None,
-    ) -> OroIntegration: ...
+    def create_integration(self, new: NewIntegration) -> OroIntegration: ...
     def update_integration(self, id: str, transport_id: str, **changed: Any) -> OroIntegration: ...
     def delete_integration(self, id: str) -> None: ...
     def list_data_fields(self) -> list[OroDataField]: ...

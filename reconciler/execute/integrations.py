@@ -15,6 +15,7 @@ from reconciler.model import OroIntegration
 from reconciler.plan.ops import ChangeOp, DeleteOp
 from reconciler.plan.specs import IntegrationSpec
 from reconciler.plan.steps import IntegrationStep, IntegrationWork
+from reconciler.providers.oro import NewIntegration
 
 # Oro attribute -> the plan field whose change writes it.
 _UPDATED_BY = (
@@ -118,7 +119,9 @@ def _create(apply: Apply, context: IntegrationContext, op: ChangeOp, spec: Integ
         IntegrationStep.ORO_CREATE,
         {"call": "POST integrationchannels", "name": name},
         lambda: apply.oro.create_integration(
-            password=secrets.password, client_key=secrets.client_secret, **attributes
+            NewIntegration(
+                password=secrets.password, client_key=secrets.client_secret, **attributes
+            )
         ),
         find,
     )

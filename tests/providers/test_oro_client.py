@@ -30,7 +30,7 @@ from reconciler.model import (
     SyncJob,
 )
 from reconciler.providers.http import RetryPolicy
-from reconciler.providers.oro import OroClient
+from reconciler.providers.oro import NewIntegration, OroClient
 from reconciler.providers.oro.session import jsonapi_message
 from reconciler.sandbox.core import Request, Response, SandboxServer
 from reconciler.sandbox.oro import OroApp
@@ -119,16 +119,18 @@ def oro(server: SandboxServer) -> Iterator[World]:
 
 def create(oro: World, name: str = "EMEA") -> OroIntegration:
     return oro.client.create_integration(
-        name=name,
-        enabled=True,
-        organization_id="1",
-        owner_user_id="1",
-        business_unit_id=None,
-        username="apiuser@apiconnector.com",
-        password="s3cret-password",
-        client_id="1234",
-        client_key="oauth-key-1",
-        custom_domain="https://r1-app.dotmailer.com/",
+        NewIntegration(
+            name=name,
+            enabled=True,
+            organization_id="1",
+            owner_user_id="1",
+            business_unit_id=None,
+            username="apiuser@apiconnector.com",
+            password="s3cret-password",
+            client_id="1234",
+            client_key="oauth-key-1",
+            custom_domain="https://r1-app.dotmailer.com/",
+        )
     )
 
 
@@ -540,3 +542,23 @@ def test_data_field_and_book_lists_ask_oro_for_only_the_fields_they_read(
     assert [(sorted(r["attributes"]), sorted(r["relationships"])) for r in data] == [
         (["createEntities", "name", "originId"], ["channel", "marketingList", "visibility"])
     ]
+
+
+def test_a_new_integration_never_shows_its_secrets_in_a_repr() -> None:
+    new = NewIntegration(
+        name="EMEA",
+        enabled=True,
+        organization_id="1",
+        owner_user_id="1",
+        business_unit_id=None,
+        username="apiuser@apiconnector.com",
+        password="s3cret-password",
+        client_id="1234",
+        client_key="oauth-key-1",
+        custom_domain=None,
+    )
+    assert repr(new) == (
+        "NewIntegration(name='EMEA', enabled=True, organization_id='1', owner_user_id='1', "
+        "business_unit_id=None, username='apiuser@apiconnector.com', client_id='1234', "
+        "custom_domain=None)"
+    )

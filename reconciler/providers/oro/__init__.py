@@ -7,6 +7,7 @@ functions that build and read JSON:API documents; ``client`` the resource method
 from __future__ import annotations
 
 from reconciler.providers.oro.client import OroClient
+from reconciler.providers.oro.documents import NewIntegration
 from reconciler.providers.oro.session import JSONAPI
 
-__all__ = ["JSONAPI", "OroClient"]
+__all__ = ["JSONAPI", "NewIntegration", "OroClient"]

@@ -36,6 +36,7 @@ from reconciler.providers.oro.documents import (
     CONFIGS,
     TRANSPORT_FIELDS,
     MappingConfigs,
+    NewIntegration,
     address_book_doc,
     address_book_patch,
     attr,
@@ -187,31 +188,8 @@ class OroClient:
         transports = by_key(included, "dotmailertransports")
         return [to_integration(r, transports.get(rel(r, "transport") or "")) for r in data]
 
-    def create_integration(
-        self,
-        name: str,
-        enabled: bool,
-        organization_id: str,
-        owner_user_id: str,
-        business_unit_id: str | None,
-        username: str,
-        password: str,
-        client_id: str | None,
-        client_key: str | None,
-        custom_domain: str | None,
-    ) -> OroIntegration:
-        doc = integration_doc(
-            name,
-            enabled,
-            organization_id,
-            owner_user_id,
-            business_unit_id,
-            username,
-            password,
-            client_id,
-            client_key,
-            custom_domain,
-        )
+    def create_integration(self, new: NewIntegration) -> OroIntegration:
+        doc = integration_doc(new)
         body = self._session.send("POST", "integrationchannels", doc)
         transports = by_key(body.get("included", []), "dotmailertransports")
         return to_integration(body["data"], transports.get(rel(body["data"], "transport") or ""))

@@ -7,6 +7,7 @@ readers turn the resources of an answer into the frozen dataclasses of :mod:`rec
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler import defaults
@@ -88,34 +89,44 @@ def patch_doc(
     return {"data": data}
 
 
-def integration_doc(
-    name: str,
-    enabled: bool,
-    organization_id: str,
-    owner_user_id: str,
-    business_unit_id: str | None,
-    username: str,
-    password: str,
-    client_id: str | None,
-    client_key: str | None,
-    custom_domain: str | None,
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class NewIntegration:
+    """What creating an integration sends: the channel and its transport, in one document.
+    The secrets never show in a repr (a log line or an error that prints the object)."""
+
+    name: str
+    enabled: bool
+    organization_id: str
+    owner_user_id: str
+    business_unit_id: str | None
+    username: str
+    password: str = field(repr=False)
+    client_id: str | None
+    client_key: str | None = field(repr=False)
+    custom_domain: str | None
+
+
+def integration_doc(new: NewIntegration) -> dict[str, Any]:
     """A new channel with its transport included in the same document."""
-    transport = {"username": username, "password": password, "customDomain": custom_domain}
-    transport["clientId"] = client_id
-    if client_key is not None:
-        transport["clientKey"] = client_key
+    transport = {
+        "username": new.username,
+        "password": new.password,
+        "customDomain": new.custom_domain,
+        "clientId": new.client_id,
+    }
+    if new.client_key is not None:
+        transport["clientKey"] = new.client_key
     relationships = {
         "transport": ref("dotmailertransports", "transport-1"),
-        "organization": ref("organizations", organization_id),
-        "defaultUserOwner": ref("users", owner_user_id),
+        "organization": ref("organizations", new.organization_id),
+        "defaultUserOwner": ref("users", new.owner_user_id),
     }
-    if business_unit_id is not None:
-        relationships["defaultBusinessUnitOwner"] = ref("businessunits", business_unit_id)
+    if new.business_unit_id is not None:
+        relationships["defaultBusinessUnitOwner"] = ref("businessunits", new.business_unit_id)
     return {
         "data": {
             "type": "integrationchannels",
-            "attributes": {"name": name, "type": "dotmailer", "enabled": enabled},
+            "attributes": {"name": new.name, "type": "dotmailer", "enabled": new.enabled},
             "relationships": relationships,
         },
         "included": [{"type": "dotmailertransports", "id": "transport-1", "attributes": transport}],
