@@ -76,15 +76,20 @@ def _object(value: dict[Any, Any], newline: str, out: list[str]) -> None:
         return
     inner = newline + "  "
     lead = "{" + inner
-    for key, item in sorted(value.items()):
+    sep = "," + inner
+    append = out.append
+    for key in sorted(value):
         if type(key) is not str:
             raise _Unusual(type(key))
+        item = value[key]
         if type(item) in _CONTAINERS:
-            out.append(f"{lead}{_encode_str(key)}: ")
+            append(f"{lead}{_encode_str(key)}: ")
             _value(item, inner, out)
+        elif type(item) is str:
+            append(f"{lead}{_encode_str(key)}: {_encode_str(item)}")
         else:
-            out.append(f"{lead}{_encode_str(key)}: {_leaf(item)}")
-        lead = "," + inner
+            append(f"{lead}{_encode_str(key)}: {_leaf(item)}")
+        lead = sep
     out.append(newline + "}")
 
 
