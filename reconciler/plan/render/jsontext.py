@@ -101,8 +101,11 @@ def _array(value: list[Any] | tuple[Any, ...], newline: str, out: list[str]) -> 
     lead = "[" + inner
     for item in value:
         if type(item) in _CONTAINERS:
-            out.append(lead)
-            _value(item, inner, out)
+            # Each item joined on its own: one string per resource change, not a dozen
+            # small ones per value held until the end (the peak memory of a large plan).
+            parts = [lead]
+            _value(item, inner, parts)
+            out.append("".join(parts))
         else:
             out.append(lead + _leaf(item))
         lead = "," + inner
