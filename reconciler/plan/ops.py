@@ -53,7 +53,7 @@ def address(kind: Kind, integration: str | None = None, key: str | None = None) 
     return f"{base}.{kind}{_segment(key)}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a 38,000-op plan holds ~270,000 of these
 class FieldChange:
     """One declared field whose value changes. ``sensitive`` fields carry no values.
 
