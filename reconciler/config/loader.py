@@ -93,7 +93,16 @@ _SCALARS: dict[str, Callable[[ScalarNode], object]] = {
 
 def display_path(path: Path) -> str:
     """The path relative to the working directory when inside it, else absolute."""
-    absolute = Path(os.path.abspath(path))
+    text = os.path.abspath(path)
+    if os.sep == "/" and not text.startswith("//"):
+        # What the pathlib lines below answer, without their objects (once per file). A
+        # leading "//" is a root of its own to POSIX and pathlib: those go the long way.
+        cwd = os.getcwd()
+        if text == cwd:
+            return "."
+        inside = cwd if cwd.endswith("/") else cwd + "/"
+        return text[len(inside) :] if text.startswith(inside) else text
+    absolute = Path(text)
     try:
         return absolute.relative_to(Path.cwd()).as_posix()
     except ValueError:
