@@ -239,7 +239,8 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.changes) and not self.refresh_only
+        # any(), not bool(self.changes): renderers ask often, and the first op usually answers
+        return not self.refresh_only and any(op.is_change for op in self.ops)
 
     def counts(self) -> dict[str, int]:
         """Number of ops per action, every action present (for summaries)."""
