@@ -48,6 +48,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reconciler import __version__
+from reconciler.plan import jsontext
 from reconciler.plan.ops import (
     AdoptOp,
     CreateOp,
@@ -61,7 +62,6 @@ from reconciler.plan.ops import (
     SyncOp,
     UpdateOp,
 )
-from reconciler.plan.render import jsontext
 from reconciler.plan.render.common import (
     address_key,
     drift_sensitive_names,

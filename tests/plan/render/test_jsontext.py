@@ -1,5 +1,5 @@
-"""jsontext.dumps is json.dumps(sort_keys=True, indent=2, ensure_ascii=False), text for text,
-on the plans the renderer sees and on the values where the two could part."""
+"""jsontext.dumps is json.dumps(sort_keys=True, indent=2, ensure_ascii=...), text for text,
+on the plans the renderer and the saved plan see and on the values where the two could part."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from render_plans import SINGLE_OP_PLANS, mixed_plan
 
+from reconciler.plan.jsontext import dumps
 from reconciler.plan.render import plan_json
-from reconciler.plan.render.jsontext import dumps
+from reconciler.plan.saved import plan_to_dict
 
 
-def stdlib(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False)
+def stdlib(value: Any, ensure_ascii: bool = False) -> str:
+    return json.dumps(value, sort_keys=True, indent=2, ensure_ascii=ensure_ascii)
 
 
 class Colour(enum.StrEnum):
@@ -34,8 +35,9 @@ class Ordered(dict[str, Any]):
 @pytest.mark.parametrize("case", [*sorted(SINGLE_OP_PLANS), "mixed"])
 def test_plans_encode_as_the_standard_library_does(case: str) -> None:
     plan = mixed_plan() if case == "mixed" else SINGLE_OP_PLANS[case]
-    value = plan_json(plan)
-    assert dumps(value) == stdlib(value)
+    for value in (plan_json(plan), plan_to_dict(plan)):
+        assert dumps(value) == stdlib(value)
+        assert dumps(value, ensure_ascii=True) == stdlib(value, ensure_ascii=True)
 
 
 VALUES: list[Any] = [
@@ -64,9 +66,10 @@ VALUES: list[Any] = [
 ]
 
 
+@pytest.mark.parametrize("ensure_ascii", [False, True])
 @pytest.mark.parametrize("value", VALUES, ids=[repr(v)[:40] for v in VALUES])
-def test_values_encode_as_the_standard_library_does(value: Any) -> None:
-    assert dumps(value) == stdlib(value)
+def test_values_encode_as_the_standard_library_does(value: Any, ensure_ascii: bool) -> None:
+    assert dumps(value, ensure_ascii=ensure_ascii) == stdlib(value, ensure_ascii)
 
 
 def test_what_the_standard_library_refuses_is_refused_the_same_way() -> None:
