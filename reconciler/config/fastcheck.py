@@ -58,6 +58,15 @@ def _is_type(name: str, value: object) -> bool:
     raise Unsupported(f"type {name}")
 
 
+# The common one-name ``type`` checks, each as _is_type answers it for that name.
+_SINGLE_TYPES: dict[str, Check] = {
+    "string": lambda value: isinstance(value, str),
+    "object": lambda value: isinstance(value, dict),
+    "array": lambda value: isinstance(value, list),
+    "boolean": lambda value: isinstance(value, bool),
+}
+
+
 def _number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -74,7 +83,18 @@ def compile_check(schema: Mapping[str, Any], root: Mapping[str, Any] | None = No
         return lambda instance: True
     if len(checks) == 1:
         return checks[0]
-    return lambda instance: all(check(instance) for check in checks)
+    # Loops, not all() over a generator: this runs once per node of every document.
+    if len(checks) == 2:
+        first, second = checks
+        return lambda instance: first(instance) and second(instance)
+
+    def every(instance: object) -> bool:
+        for check in checks:  # noqa: SIM110 - a loop: all() over a generator is slower here
+            if not check(instance):
+                return False
+        return True
+
+    return every
 
 
 def _keyword(keyword: str, value: Any, schema: Mapping[str, Any], root: Mapping[str, Any]) -> Check:
@@ -82,6 +102,10 @@ def _keyword(keyword: str, value: Any, schema: Mapping[str, Any], root: Mapping[
         names = value if isinstance(value, list) else [value]
         for name in names:
             _is_type(name, None)  # raises Unsupported for unknown type names
+        if len(names) == 1:
+            single = _SINGLE_TYPES.get(names[0])
+            if single is not None:
+                return single
         return lambda instance: any(_is_type(name, instance) for name in names)
     if keyword == "$ref":
         if not isinstance(value, str) or not value.startswith("#/"):
@@ -96,7 +120,11 @@ def _keyword(keyword: str, value: Any, schema: Mapping[str, Any], root: Mapping[
         def properties(instance: object) -> bool:
             if not isinstance(instance, dict):
                 return True
-            return all(check(instance[key]) for key, check in children.items() if key in instance)
+            for key, item in instance.items():
+                check = children.get(key)
+                if check is not None and not check(item):
+                    return False
+            return True
 
         return properties
     if keyword == "required":

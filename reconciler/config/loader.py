@@ -45,7 +45,9 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
     _tags: ClassVar[dict[tuple[str, bool], str]] = {}
 
     def resolve(self, kind: type[Node], value: Any, implicit: Any) -> Any:
-        if kind is ScalarNode and implicit[0] and len(value) <= 64:
+        if kind is ScalarNode and not implicit[0]:
+            return _STR  # a quoted scalar: BaseResolver's default, with no path resolvers
+        if kind is ScalarNode and len(value) <= 64:
             key = (value, implicit[1])
             tag = self._tags.get(key)
             if tag is None:
@@ -91,7 +93,16 @@ _SCALARS: dict[str, Callable[[ScalarNode], object]] = {
 
 def display_path(path: Path) -> str:
     """The path relative to the working directory when inside it, else absolute."""
-    absolute = Path(os.path.abspath(path))
+    text = os.path.abspath(path)
+    if os.sep == "/" and not text.startswith("//"):
+        # What the pathlib lines below answer, without their objects (once per file). A
+        # leading "//" is a root of its own to POSIX and pathlib: those go the long way.
+        cwd = os.getcwd()
+        if text == cwd:
+            return "."
+        inside = cwd if cwd.endswith("/") else cwd + "/"
+        return text[len(inside) :] if text.startswith(inside) else text
+    absolute = Path(text)
     try:
         return absolute.relative_to(Path.cwd()).as_posix()
     except ValueError:
@@ -189,6 +200,7 @@ class _Converter:
     def _mapping(self, node: MappingNode, path: YamlPath) -> dict[str, object]:
         result: dict[str, object] = {}
         key_positions = self.key_positions
+        positions = self.positions
         for key_node, value_node in node.value:
             key = _key_text(key_node)
             mark = key_node.start_mark
@@ -198,7 +210,13 @@ class _Converter:
                 self.duplicates.append((child, here, key_positions[child]))
                 continue
             key_positions[child] = here
-            result[key] = self.convert(value_node, child)
+            if type(value_node) is ScalarNode and value_node.tag == _STR:
+                # convert's first case inline: most values are strings (a call per node)
+                mark = value_node.start_mark
+                positions[child] = (mark.line + 1, mark.column + 1)
+                result[key] = value_node.value
+            else:
+                result[key] = self.convert(value_node, child)
         return result
 
 
@@ -206,7 +224,7 @@ def _key_text(node: Node) -> str:
     """A mapping key as text (keys are names; ``1: x`` or ``true: x`` become "1", "True")."""
     if isinstance(node, ScalarNode):
         if node.tag == _STR:
-            return str(node.value)
+            return node.value if type(node.value) is str else str(node.value)
         make = _SCALARS.get(node.tag)
         value = make(node) if make else node.value
         return value if isinstance(value, str) else str(value)

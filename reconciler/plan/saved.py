@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import StalePlanError
+from reconciler.plan import jsontext
 from reconciler.plan.nested import ABSENT, Moved, moved
 from reconciler.plan.ops import (
     BY_ACTION,
@@ -137,7 +138,12 @@ def plan_from_dict(data: Mapping[str, Any]) -> Plan:
 def plan_digest(plan: Plan, options: Mapping[str, Any] | None = None) -> str:
     """A digest of the ops, and of the decisions the plan was made with when given (a saved
     plan's: editing ``prune`` or ``allow_replace`` in the file is refused like editing an op)."""
-    content: Any = [op_to_dict(op) for op in plan.ops]
+    return _digest([op_to_dict(op) for op in plan.ops], options)
+
+
+def _digest(ops: list[dict[str, Any]], options: Mapping[str, Any] | None) -> str:
+    """:func:`plan_digest` of the ops as :func:`op_to_dict` writes them."""
+    content: Any = ops
     if options is not None:
         content = {"ops": content, "options": dict(options)}
     text = json.dumps(content, sort_keys=True, default=str)
@@ -177,21 +183,23 @@ def write_plan_file(
     path: Path, plan: Plan, options: PlanOptions, *, sandbox: SandboxSeed | None = None
 ) -> None:
     """A saved plan holds no secret; it is written 0600 all the same, atomically."""
+    saved = plan_to_dict(plan)
     document = {
         "kind": PLAN_FILE_KIND,
         "version": PLAN_FILE_VERSION,
-        "plan": plan_to_dict(plan),
+        "plan": saved,
         "options": _options_dict(options),
         # A plan made against the embedded sandbox is applied there, with the same seed.
         "sandbox": None if sandbox is None else {"seed": sandbox.path, "sha256": sandbox.sha256},
-        "digest": plan_digest(plan, _options_dict(options)),
+        # plan_digest(plan, ...) of the ops just written, not made a second time
+        "digest": _digest(saved["ops"], _options_dict(options)),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(document, fh, indent=2, sort_keys=True)
-        fh.write("\n")
+        # json.dump(document, fh, indent=2, sort_keys=True), the same text, faster (jsontext)
+        fh.write(jsontext.dumps(document, ensure_ascii=True) + "\n")
     os.replace(tmp, path)
 
 

@@ -38,6 +38,7 @@ class _Names:
     """Id -> name of a world's Oro lookups."""
 
     marketing_lists: Mapping[str, str]
+    marketing_list_ids: Mapping[str, str]  # name -> id of the first list of that name
     users: Mapping[str, str]
     organizations: Mapping[str, str]
     business_units: Mapping[str, str]
@@ -56,12 +57,25 @@ def _names(world: LiveWorld) -> _Names:
         return cached[1]
     names = _Names(
         marketing_lists={ml.id: ml.name for ml in world.marketing_lists},
+        marketing_list_ids=_first_ids(world),
         users={u.id: u.username for u in world.users},
         organizations={o.id: o.name for o in world.organizations},
         business_units={b.id: b.name for b in world.business_units},
     )
     _last_names = (world, names)  # one assignment: safe across threads
     return names
+
+
+def _first_ids(world: LiveWorld) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    for marketing_list in world.marketing_lists:
+        ids.setdefault(marketing_list.name, marketing_list.id)
+    return ids
+
+
+def marketing_list_ids(world: LiveWorld) -> Mapping[str, str]:
+    """Marketing list name -> id, the first list of each name (as a scan in order finds)."""
+    return _names(world).marketing_list_ids
 
 
 def live_integration(oro: OroIntegration, world: LiveWorld) -> IntegrationSpec:

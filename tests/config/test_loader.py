@@ -76,3 +76,25 @@ def test_display_path_is_relative_inside_the_working_directory(
     assert display_path(Path("x/a.yaml")) == "x/a.yaml"
     assert display_path(tmp_path / "inside" / "b.yaml") == "b.yaml"
     assert display_path(tmp_path / "outside.yaml") == os.path.join(str(tmp_path), "outside.yaml")
+
+
+def _pathlib_display_path(path: Path) -> str:
+    """display_path as pathlib answers it (what it was before its string fast path)."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+@pytest.mark.parametrize("where", ["/", "/tmp", "base", "base/inside"])
+def test_display_path_answers_as_pathlib_does(
+    where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "base" / "inside").mkdir(parents=True)
+    monkeypatch.chdir(where if where.startswith("/") else tmp_path / where)
+    names = ["a.yaml", "x/../a.yaml", "./x//y.yaml", ".", "..", "/", "/tmp", "/tmp/", "//a/b",
+             "x/.", "~/a", "a b/ü.yaml", str(tmp_path / "base"), str(tmp_path / "basex" / "a"),
+             str(tmp_path / "base" / "inside" / "c.yml"),
+             str(tmp_path) + "//base/d.yaml"]  # fmt: skip
+    assert [display_path(Path(n)) for n in names] == [_pathlib_display_path(Path(n)) for n in names]

@@ -134,8 +134,9 @@ def _field_on(
     builtins: dict[str, str],
 ) -> None:
     integration = info.document.name or "?"
-    types = {**builtins, **info.field_types}
-    if name.upper() not in types:
+    key = name.upper()  # the integration's own declaration wins over a built-in's type
+    types = info.field_types if key in info.field_types else builtins
+    if key not in types:
         declared = sorted(n for n in info.field_types)
         reporter.report(
             document,
@@ -145,7 +146,7 @@ def _field_on(
             "built in" + did_you_mean(name.upper(), declared + sorted(builtins)),
         )
         return
-    field_type = types[name.upper()]
+    field_type = types[key]
     if entity_field_count > 1 and field_type not in ("String", None):
         reporter.report(
             document,

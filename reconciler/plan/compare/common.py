@@ -135,6 +135,7 @@ def create(
         integration=integration,
         reason="missing_remote" if record is not None else "not_in_state",
         work=work,
+        after=wanted,  # what the op would show anyway: the work's values, made once
         changes=changes(None, wanted, wanted) + secret_changes,
         sensitive=sensitive,
         remote_ids=dict(remote_ids or {}),

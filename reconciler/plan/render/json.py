@@ -43,12 +43,12 @@ when none). ``integrations`` is the plan's ``--integration`` scope (empty = all)
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reconciler import __version__
+from reconciler.plan import jsontext
 from reconciler.plan.ops import (
     AdoptOp,
     CreateOp,
@@ -81,7 +81,7 @@ PROVIDER_NAME = "reconciler.dev/reconciler/oro-dotmailer"
 
 
 def render_json(plan: Plan) -> str:
-    return json.dumps(plan_json(plan), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return jsontext.dumps(plan_json(plan)) + "\n"  # json.dumps(sort_keys, indent=2), faster
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:
@@ -146,9 +146,7 @@ def resource_change(op: Op) -> dict[str, Any]:
             "after_sensitive": _mask(after, secret),
             # Which secrets this op writes: a create all it lists, an update those whose
             # fingerprint changed (their values never appear).
-            "sensitive_changed": sorted(
-                row.field for row in field_changes(op) if row.sensitive or row.field in secret
-            ),
+            "sensitive_changed": _sensitive_changed(op, secret),
             "replace_paths": (
                 [[name] for name in sorted(forcing_fields(op))] if isinstance(op, ReplaceOp) else []
             ),
@@ -165,6 +163,15 @@ def resource_change(op: Op) -> dict[str, Any]:
         "remote_ids": dict(sorted(op.remote_ids.items())),
         "remote_fingerprint": op.remote_fingerprint,
     }
+
+
+def _sensitive_changed(op: Op, secret: frozenset[str]) -> list[str]:
+    """The op's rows that are secret, by name. With no secret name there is none: a row is
+    sensitive only as one of the op's sensitive changes or listed secrets, all of which
+    :func:`sensitive_names` holds (most ops: their rows need not be made at all)."""
+    if not secret:
+        return []
+    return sorted(row.field for row in field_changes(op) if row.sensitive or row.field in secret)
 
 
 def _name(op: Op) -> str:

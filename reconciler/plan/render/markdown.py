@@ -23,8 +23,9 @@ of the ops it could not name.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from reconciler.plan.ops import DeleteOp, Op, Plan, ReplaceOp
 from reconciler.plan.render.common import (
@@ -69,13 +70,34 @@ class FullPlan:
         return f"[{files}](<{self.url}>)" if self.url else files
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Section:
-    """A foldable block and the one line that stands in for it when the comment is too long."""
+    """A foldable block and the one line that stands in for it when the comment is too long.
+    The block is written only when a candidate comment needs it (:func:`_unfolded`)."""
 
-    full: str
-    short: str
+    title: str
+    body: Callable[[], str]
     risky: bool
+
+    @property
+    def short(self) -> str:
+        return f"- {self.title} (details omitted)"
+
+    @cached_property
+    def full(self) -> str:
+        body = self.body()
+        fence = "`" * max(3, _longest_backtick_run(body) + 1)
+        return "\n".join(
+            [
+                f"<details><summary>{self.title}</summary>",
+                "",
+                f"{fence}diff",
+                _diff_markdown(body).rstrip("\n"),
+                fence,
+                "",
+                "</details>",
+            ]
+        )
 
 
 @dataclass(frozen=True)
@@ -143,12 +165,14 @@ def render_markdown(plan: Plan, *, max_chars: int = 60000, full_plan: FullPlan =
 
     def candidates() -> Iterator[list[str]]:
         needs = [item.line() for item in items] + warnings
-        blocks = [section.full for section in sections]
-        yield paragraphs(needs, "", True, table, blocks)
+        unfolded = _unfolded(sections, max_chars - _length(paragraphs(needs, "", True, table, [])))
+        blocks = [s.full for s in sections[:unfolded]] + [s.short for s in sections[unfolded:]]
+        folded = len(sections) - unfolded
+        yield paragraphs(needs, pointer(folded) if folded else "", True, table, blocks)
         # 1. Fold sections from the last (least risky) one up.
-        for omitted, index in enumerate(reversed(range(len(sections))), start=1):
+        for index in reversed(range(unfolded)):
             blocks[index] = sections[index].short
-            yield paragraphs(needs, pointer(omitted), True, table, blocks)
+            yield paragraphs(needs, pointer(len(sections) - index), True, table, blocks)
         # 2. One note for every section; 3. no graph; 4. only the header and the total row.
         note = pointer(len(sections))
         yield paragraphs(needs, note, True, table, [])
@@ -168,6 +192,21 @@ def render_markdown(plan: Plan, *, max_chars: int = 60000, full_plan: FullPlan =
         if _length(candidate) <= max_chars:
             return _join(candidate)
     return _join(candidate)[: max_chars - 1] + "\n"
+
+
+def _unfolded(sections: Sequence[_Section], room: int) -> int:
+    """How many sections, from the first, may be whole when the others are folded, as far as
+    ``room`` (the characters left beside the other paragraphs) can tell: past that count even the
+    comment without its note is too long, since a whole section is always longer than its line.
+    The comments with fewer whole sections are then tried, longest first, exactly. So only the
+    sections that can be shown are ever written: a capped comment of a 10,000-op plan wrote all
+    of them (docs/performance.md)."""
+    used = sum(len(section.short) + 2 for section in sections)
+    for count, section in enumerate(sections):
+        used += len(section.full) - len(section.short)
+        if used > room:
+            return count
+    return len(sections)
 
 
 def _fitting(lines: Sequence[str], room: int) -> list[str]:
@@ -245,15 +284,21 @@ def _sections(plan: Plan, groups: dict[str | None, list[Op]]) -> list[_Section]:
     if plan.has_changes:
         for name in sorted(n for n in groups if n is not None):
             title = f"integration {escape(name)}: {_describe(groups[name])}"
-            sections.append(_section(title, render_ops_text(groups[name]), groups[name]))
+            sections.append(_ops_section(title, groups[name]))
         if None in groups:
             title = f"owners and global: {_describe(groups[None])}"
-            sections.append(_section(title, render_ops_text(groups[None]), groups[None]))
+            sections.append(_ops_section(title, groups[None]))
     if plan.drift:
         count = len(plan.drift)
         title = f"drift: {count} {'object' if count == 1 else 'objects'} changed outside reconciler"
-        sections.append(_section(title, render_drift_text(plan.drift), ()))
+        drift = plan.drift
+        sections.append(_Section(title, lambda: render_drift_text(drift), risky=False))
     return sorted(sections, key=lambda section: not section.risky)
+
+
+def _ops_section(title: str, ops: Sequence[Op]) -> _Section:
+    risky = any(_attention(op) is not None for op in ops)
+    return _Section(title, lambda: render_ops_text(ops), risky)
 
 
 def _describe(ops: Sequence[Op]) -> str:
@@ -265,23 +310,6 @@ def _describe(ops: Sequence[Op]) -> str:
     if reads:
         parts.append(f"{reads} to read")
     return ", ".join(parts) or "no changes"
-
-
-def _section(title: str, body: str, ops: Sequence[Op]) -> _Section:
-    fence = "`" * max(3, _longest_backtick_run(body) + 1)
-    full = "\n".join(
-        [
-            f"<details><summary>{title}</summary>",
-            "",
-            f"{fence}diff",
-            _diff_markdown(body).rstrip("\n"),
-            fence,
-            "",
-            "</details>",
-        ]
-    )
-    risky = any(_attention(op) is not None for op in ops)
-    return _Section(full=full, short=f"- {title} (details omitted)", risky=risky)
 
 
 def _longest_backtick_run(text: str) -> int:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from reconciler.plan.ops import (
@@ -77,6 +78,11 @@ class _Node:
     drift: bool = False
     risky: bool = False  # a delete, a replace or a blocked op: kept first under the cap
     marketing_list: _Node | None = None
+
+    @cached_property
+    def key(self) -> str:
+        """The name in the address's last segment (asked for each label and sort, so once)."""
+        return address_key(self.address)
 
     @property
     def size(self) -> int:
@@ -155,9 +161,11 @@ def _trees(plan: Plan) -> list[_Integration]:
         if noun is None:
             return None
         children = tree(integration).children
-        if where not in children:
-            children[where] = _Node(where, kind, f"{noun} {address_key(where)}")
-        return children[where]
+        drawn = children.get(where)
+        if drawn is None:
+            drawn = children[where] = _Node(where, kind, "")
+            drawn.name = f"{noun} {drawn.key}"
+        return drawn
 
     def tree(name: str) -> _Integration:
         if name not in trees:
@@ -239,7 +247,7 @@ def _marketing_list(op: Op, style: str | None) -> _Node | None:
 
 def _place(node: _Node) -> tuple[int, str, str]:
     """Where a node is drawn under its integration: by kind, then by name."""
-    return _ORDER[node.kind], address_key(node.address), node.address
+    return _ORDER[node.kind], node.key, node.address
 
 
 def _by_kind(nodes: Iterable[_Node]) -> list[_Node]:
