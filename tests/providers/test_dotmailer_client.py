@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fakeclock import FakeClock
 
 from reconciler.errors import (
     AuthenticationError,
@@ -29,7 +30,6 @@ from reconciler.providers.limits import LimiterStats
 from reconciler.sandbox.core import Faults, Request, Response, SandboxServer
 from reconciler.sandbox.dotmailer import DotmailerApp
 
-EPOCH = 1_800_000_000.0  # on a minute boundary
 EMEA = ("apiuser-emea@apiconnector.com", "sandbox-emea-pw")
 AMER = ("apiuser-amer@apiconnector.com", "sandbox-amer-pw")
 FLAT = ("apiuser-flat@apiconnector.com", "sandbox-flat-pw")
@@ -49,21 +49,6 @@ SEED: dict[str, Any] = {
         {"username": OPEN[0], "password": OPEN[1], "rateLimit": {"mode": "off"}},
     ]
 }
-
-
-@dataclass
-class FakeClock:
-    """Shared by the emulator (its rate windows) and the client (its sleeps advance it)."""
-
-    now: float = EPOCH
-    slept: list[float] = field(default_factory=list)
-
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 class Recording(httpx.BaseTransport):

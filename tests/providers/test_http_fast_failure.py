@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
+from fakeclock import FakeClock
 
 from reconciler.errors import RemoteError
 from reconciler.progress import observing
@@ -17,21 +18,6 @@ from reconciler.providers.http import Caller, RetryPolicy
 from reconciler.providers.limits import RateLimiter
 from reconciler.providers.retry import connect_reason
 from reconciler.sandbox.core import Faults, Request, Response, SandboxServer
-
-EPOCH = 1_800_000_000.0
-
-
-@dataclass
-class FakeClock:
-    now: float = EPOCH
-    slept: list[float] = field(default_factory=list)
-
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 @dataclass

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
 import httpx
 import pytest
+from fakeclock import EPOCH, FakeClock
 
 from reconciler.errors import (
     AuthenticationError,
@@ -20,21 +20,6 @@ from reconciler.errors import (
 from reconciler.providers.http import Caller, RetryPolicy, json_message, safe_url
 from reconciler.providers.limits import LimiterStats, RateLimiter
 from reconciler.sandbox.core import Faults, Request, Response, SandboxServer
-
-EPOCH = 1_800_000_000.0
-
-
-@dataclass
-class FakeClock:
-    now: float = EPOCH
-    slept: list[float] = field(default_factory=list)
-
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 class Scripted:
