@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from scale import PASSWORD, generate_estate, synthetic_world
+from table import table
 
 from reconciler.cli import tune_gc
 from reconciler.config import load_desired_state
@@ -131,12 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{median['rss']:.0f} MiB",
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    for index, row in enumerate(rows):
-        cells = zip(row, widths, strict=True)
-        print("  ".join(cell.ljust(width) for cell, width in cells).rstrip())
-        if index == 0:
-            print("  ".join("-" * width for width in widths))
+    print(table(rows))
     return 0
 
 

@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -42,6 +43,10 @@ import httpx
 
 from reconciler.providers.http import tls_context
 from reconciler.providers.transport import LightTransport
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # table.py, beside this file
+from table import table
+
 from reconciler.sandbox.core import SandboxServer
 from reconciler.sandbox.world import Sandbox
 
@@ -199,17 +204,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows = [(name, *best[name]) for name, _ in options]
     bare_cpu = rows[-1][2]
     header = ("option", "wall ms/req", "CPU ms/req", "CPU / bare")
-    table = [header] + [
+    rows_shown = [header] + [
         (name, f"{wall / n * 1000:.3f}", f"{cpu / n * 1000:.3f}", f"{cpu / bare_cpu:.2f}x")
         for name, wall, cpu in rows
     ]
-    widths = [max(len(r[i]) for r in table) for i in range(4)]
     print(f"{n} GETs, {accounts} accounts, {args.workers} threads, loopback, no added latency; "
           f"best of {args.runs} runs")  # fmt: skip
-    for k, row in enumerate(table):
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-        if k == 0:
-            print("  ".join("-" * w for w in widths))
+    print(table(rows_shown))
     return 0
 
 

@@ -47,7 +47,7 @@ from typing import Any
 import httpx
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # floor.py, beside this file
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # floor.py, table.py, beside this file
 from floor import (
     Recorded,
     compose_cpu,
@@ -56,6 +56,7 @@ from floor import (
     ratio_line,
     replay,
 )
+from table import table
 
 from reconciler.config import load_desired_state, validate_config
 from reconciler.model import (
@@ -246,16 +247,7 @@ class Figures:
         self.rows.append((measure, value, target))
 
     def table(self) -> str:
-        widths = [max(len(row[i]) for row in [("measure", "value", "target"), *self.rows])
-                  for i in range(3)]  # fmt: skip
-        lines = []
-        for row in [("measure", "value", "target"), tuple("-" * w for w in widths), *self.rows]:
-            lines.append(
-                "  ".join(
-                    cell.ljust(width) for cell, width in zip(row, widths, strict=True)
-                ).rstrip()
-            )
-        return "\n".join(lines)
+        return table([("measure", "value", "target"), *self.rows])
 
 
 def _serve_world(

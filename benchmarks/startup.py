@@ -22,6 +22,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from table import table
+
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS: tuple[tuple[str, ...], ...] = (
     ("--help",),
@@ -84,12 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         over = "-" if name == "python -c pass" else f"{cpu - floor_cpu:.3f} s"
         target = "-" if name == "python -c pass" else f"≤ {TARGET} s CPU"
         lines.append((name, f"{cpu:.3f} s", f"{wall:.3f} s", over, target, heavy))
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    for index, line in enumerate(lines):
-        cells = zip(line, widths, strict=True)
-        print("  ".join(cell.ljust(width) for cell, width in cells).rstrip())
-        if index == 0:
-            print("  ".join("-" * width for width in widths))
+    print(table(lines))
     return 0
 
 

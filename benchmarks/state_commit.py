@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+from table import table
 
 from reconciler.state import ObjectRecord
 from reconciler.state.postgres import PostgresStore
@@ -221,12 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 cases[backend](threads, args.ops, args.call_ms / 1000) for _ in range(args.repeat)
             ]
             rows.append(sorted(runs, key=lambda f: f.wall)[len(runs) // 2].row())
-    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
-    for index, row in enumerate(rows):
-        cells = zip(row, widths, strict=True)
-        print("  ".join(cell.ljust(width) for cell, width in cells).rstrip())
-        if index == 0:
-            print("  ".join("-" * width for width in widths))
+    print(table(rows))
     return 0
 
 
