@@ -34,17 +34,20 @@ def group() -> None:
     """Steps of the pull-request workflow: comment, join, post, compare."""
 
 
-@group.command("comment")
-@click.option("--plan", "plan_path", type=_PLAN_FILE, required=True, help="A saved plan.")
-@click.option("--run-url", help="Link to the CI run that made the plan.")
-@click.option("--head-sha", help="The pull request's head commit (default: the plan's git SHA).")
-@click.option(
+_max_chars = click.option(
     "--max-chars",
     type=click.IntRange(min=1),
     default=60000,
     show_default=True,
     help="Cap on the whole comment (GitHub allows 65,536).",
 )
+
+
+@group.command("comment")
+@click.option("--plan", "plan_path", type=_PLAN_FILE, required=True, help="A saved plan.")
+@click.option("--run-url", help="Link to the CI run that made the plan.")
+@click.option("--head-sha", help="The pull request's head commit (default: the plan's git SHA).")
+@_max_chars
 @click.option(
     "--artifact-name",
     default=DEFAULT_ARTIFACT,
@@ -105,13 +108,7 @@ def comment(
 
 @group.command("join")
 @click.argument("bodies", nargs=-1, required=True, type=_BODY_FILE, metavar="BODY...")
-@click.option(
-    "--max-chars",
-    type=click.IntRange(min=1),
-    default=60000,
-    show_default=True,
-    help="Cap on the whole comment (GitHub allows 65,536).",
-)
+@_max_chars
 def join(bodies: tuple[Path, ...], max_chars: int) -> int:
     """Print one comment from the bodies of several environments' plans (`ci comment` with a
     plan made with --env): one section per environment, sorted."""

@@ -13,7 +13,7 @@ import pytest
 from fakeclock import FakeClock
 
 from reconciler.errors import RemoteError
-from reconciler.progress import observing
+from reconciler.progress import NullObserver, observing
 from reconciler.providers.http import Caller, RetryPolicy
 from reconciler.providers.limits import RateLimiter
 from reconciler.providers.retry import connect_reason
@@ -21,25 +21,13 @@ from reconciler.sandbox.core import Faults, Request, Response, SandboxServer
 
 
 @dataclass
-class Recorder:
-    """An observer that keeps what it was told."""
+class Recorder(NullObserver):
+    """An observer that keeps the waits it was told of."""
 
     waits: list[tuple[float, str]] = field(default_factory=list)
 
-    def begin(self, task: str, total: int) -> None:
-        pass
-
-    def advance(self, task: str, *, failed: bool = False) -> None:
-        pass
-
-    def end(self, task: str) -> None:
-        pass
-
     def waiting(self, seconds: float, why: str) -> None:
         self.waits.append((seconds, why))
-
-    def status(self, task: str, text: str) -> None:
-        pass
 
 
 def closed_port() -> int:
