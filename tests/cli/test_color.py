@@ -152,3 +152,12 @@ def test_version_option_in_a_fresh_interpreter() -> None:
         [sys.executable, "-m", "reconciler", "--version"], capture_output=True, text=True
     )
     assert (done.returncode, done.stdout, done.stderr) == (0, f"reconciler {__version__}\n", "")
+
+
+def test_an_unknown_color_mode_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--color", "sometimes", "version"]) == 64
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.endswith(
+        "Error: Invalid value for '--color': 'sometimes' is not one of 'auto', 'always', 'never'.\n"
+    )
