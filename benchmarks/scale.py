@@ -11,8 +11,10 @@ seeds a sandbox with the N accounts and the Oro users, organization and marketin
 estate needs. The sandbox runs in a child process (``Sandbox.in_memory`` unless ``--persist``;
 in a thread with ``--in-process``) behind a ``SandboxServer`` that adds ``--latency-ms`` to every
 request. The phases run through the library (``open_session``, ``Session.refresh``,
-``build_plan``, ``render``, ``Session.apply``); request counts come from the emulators'
-counters, peak RSS from ``resource.getrusage``. A rate-bound phase applies ``--throttled`` more
+``build_plan``, ``render``, ``Session.apply``), each command phase (the plans, the apply, the
+local compute) in a fresh interpreter of its own (``in_command``), as the console script would
+run it; request counts come from the emulators' counters, each command's peak RSS from its
+own process's ``VmHWM``. A rate-bound phase applies ``--throttled`` more
 integrations whose accounts allow ``--rate`` CALLS/SECONDS (a tiered window, shortened).
 Prints one table with the targets beside the figures; asserts nothing. See docs/performance.md.
 
@@ -30,7 +32,9 @@ import argparse
 import gc
 import multiprocessing
 import os
+import pickle
 import resource
+import subprocess
 import sys
 import tempfile
 import threading
@@ -71,6 +75,7 @@ from reconciler.model import (
 from reconciler.plan.compare import PlanOptions, build_plan
 from reconciler.plan.ops import address
 from reconciler.plan.render import render
+from reconciler.plan.steps import Kind
 from reconciler.providers.http import Caller
 from reconciler.refresh import read_workers
 from reconciler.sandbox.core import Faults, Request, Response, SandboxServer
@@ -242,6 +247,7 @@ class Counts:
 @dataclass
 class Figures:
     rows: list[tuple[str, str, str]] = field(default_factory=list)  # measure, value, target
+    rss: dict[str, float] = field(default_factory=dict)  # command → its process's peak RSS, MiB
 
     def add(self, measure: str, value: str, target: str = "") -> None:
         self.rows.append((measure, value, target))
@@ -279,6 +285,8 @@ def _serve_world(
         elif command == "recorded":
             conn.send(recorded or [])
             recorded = None
+        elif command == "rss":
+            conn.send(peak_rss_mib())
         elif command == "counts":
             conn.send((sandbox.requests["dotmailer"], sandbox.requests["oro"]))
         elif command == "windows":
@@ -349,6 +357,11 @@ class World:
         result: dict[str, tuple[int, dict[float, int]]] = self._ask("windows")
         return result
 
+    def peak_rss_mib(self) -> float:
+        """The sandbox process's own peak RSS (MiB)."""
+        result: float = self._ask("rss")
+        return result
+
     def stop(self) -> None:
         self._ask("stop")
         if self._process is not None:
@@ -382,6 +395,50 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def memory_high_water_mib() -> float:
+    """This process's peak RSS since its last exec (``VmHWM``, Linux). Not ``ru_maxrss``: the
+    kernel carries that across fork and exec, so a spawned child would start from its parent's
+    size at the spawn."""
+    for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024  # kB
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+COMMAND_CHILD = "--command-child"  # argv[1] of a child run by in_command
+
+
+def in_command(name: str, *args: Any) -> tuple[Any, float]:
+    """``COMMANDS[name](*args)`` in a fresh interpreter, as ``reconciler plan`` / ``apply``
+    runs: the console script's collector policy and no heap left by the phases before it (the
+    floors' replays, the previous plan). Returns its result and that process's peak RSS in MiB,
+    so each command's memory is its own, not the benchmark's. The environment (``environment``)
+    is inherited; the arguments and the result cross as pickles in files."""
+    with tempfile.TemporaryDirectory() as tmp:
+        given, answer = Path(tmp) / "args.pickle", Path(tmp) / "result.pickle"
+        given.write_bytes(pickle.dumps(args))
+        command = [sys.executable, str(Path(__file__).resolve()), COMMAND_CHILD, name]
+        done = subprocess.run([*command, str(given), str(answer)], check=False)
+        if done.returncode:
+            raise RuntimeError(f"{name} failed in its own process (exit {done.returncode})")
+        fields, mib = pickle.loads(answer.read_bytes())
+    kind = RESULTS.get(name)
+    return (kind(**fields) if kind else fields), mib
+
+
+def _command_child(name: str, given: Path, answer: Path) -> int:
+    from reconciler.cli import tune_gc
+
+    args = pickle.loads(given.read_bytes())
+    tune_gc()  # what the console script does before a command
+    result = COMMANDS[name](*args)
+    # A dataclass crosses as its fields: its class is this file's, which the parent may have
+    # loaded under another module name (the tests do).
+    fields = dict(vars(result)) if name in RESULTS else result
+    answer.write_bytes(pickle.dumps((fields, memory_high_water_mib())))
+    return 0
+
+
 @dataclass
 class PlanTiming:
     """One ``reconciler plan`` as the command runs it, phase by phase (seconds)."""
@@ -393,7 +450,7 @@ class PlanTiming:
     refresh_cpu: float  # CPU seconds of this process (all threads) during the refresh
     wall: float
     ops: int
-    live: LiveWorld
+    live: LiveWorld | None  # with keep_live (the naive refresh reads it)
     read_workers: int
 
     def add_parts(self, figures: Figures) -> None:
@@ -403,7 +460,7 @@ class PlanTiming:
         figures.add("  the tool's CPU during the refresh", f"{self.refresh_cpu:.2f} s")
 
 
-def command_plan(config: Path) -> PlanTiming:
+def command_plan(config: Path, keep_live: bool = False) -> PlanTiming:
     """What ``reconciler plan`` does (engine.Session.plan, split to time its phases)."""
     gc.collect()
     started = time.perf_counter()
@@ -417,7 +474,7 @@ def command_plan(config: Path) -> PlanTiming:
             session.desired,
             live,
             session.store.read(),
-            {address("integration", k): s.fingerprints for k, s in session.secrets.items()},
+            {address(Kind.INTEGRATION, k): s.fingerprints for k, s in session.secrets.items()},
             PlanOptions(),
         )
         compared = time.perf_counter()
@@ -432,9 +489,30 @@ def command_plan(config: Path) -> PlanTiming:
         refresh_cpu=cpu,
         wall=rendered - started,
         ops=len(plan.ops),
-        live=live,
+        live=live if keep_live else None,
         read_workers=workers,
     )
+
+
+@dataclass
+class ApplyTiming:
+    seconds: float  # Session.apply of the plan, wall
+    cpu: float  # CPU seconds of this process (all threads) during it
+    succeeded: int
+    failed: int
+
+
+def command_apply(config: Path, concurrency: int) -> ApplyTiming:
+    """What ``reconciler apply`` does: plan, then apply it (timed) with ``concurrency``."""
+    with (
+        environment({"RECONCILER_CONCURRENCY": str(concurrency)}),
+        open_session(SessionOptions(config_path=config)) as session,
+    ):
+        (plan, live) = session.plan(PlanOptions())
+        cpu = time.process_time()
+        result, seconds = timed(lambda: session.apply(plan, live))
+        cpu = time.process_time() - cpu
+    return ApplyTiming(seconds, cpu, result.count("succeeded"), result.count("failed"))
 
 
 # --- naive refresh (the comparison, not the product) ------------------------------------------
@@ -675,10 +753,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                     state = f"sqlite:///{root / 'throttled.db'}"
                     with environment({"RECONCILER_STATE": state}):
                         rate_bound_apply(args, throttled, world, figures, (calls, window))
+                sandbox_rss = None if args.in_process else world.peak_rss_mib()
         finally:
             world.stop()
 
-    local = local_compute(args.local_objects, args.data_fields, args.books)
+    local, figures.rss["local compute"] = in_command(
+        "local compute", args.local_objects, args.data_fields, args.books
+    )
     total = local["load"] + local["compare"] + local["render"]
     figures.add(
         f"local compute, {local['objects']:.0f} objects: load+validate", f"{local['load']:.2f} s"
@@ -688,10 +769,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         figures.add(f"  render {fmt} ({local[fmt + ' size'] / 2**20:.1f} MiB)",
                     f"{local[fmt]:.2f} s")  # fmt: skip
     figures.add("  total", f"{total:.2f} s", "< 1.5 s")
-    figures.add("peak RSS, the tool's process", f"{peak_rss_mib():.0f} MiB", "≤ 300 MiB (1,000)")
-    if not args.in_process:
-        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        figures.add("peak RSS, the sandbox's process", f"{children:.0f} MiB")
+    for command, mib in figures.rss.items():
+        figures.add(f"peak RSS, {command} (its own process)", f"{mib:.0f} MiB",
+                    "≤ 300 MiB (1,000)")  # fmt: skip
+    figures.add("peak RSS, this benchmark's process (floors, naive refresh)",
+                f"{peak_rss_mib():.0f} MiB")  # fmt: skip
+    if sandbox_rss is not None:
+        figures.add("peak RSS, the sandbox's process", f"{sandbox_rss:.0f} MiB")
     print(figures.table())
     print(ratio_line(*ratios))
     return 0
@@ -708,7 +792,7 @@ def run(
     figures.add("floor: C-YAML compose of the estate", f"{yaml_floor:.2f} s CPU")
     before = world.counts()
     world.record()
-    timing = command_plan(config)
+    timing, figures.rss["cold plan"] = in_command("plan", config)
     recorded = world.recorded()
     used = world.since(before)
     figures.add("cold plan, command wall", f"{timing.wall:.2f} s ({timing.ops} ops)", wall_target)
@@ -722,23 +806,22 @@ def run(
     if args.skip_apply:
         return plan_cold, "nan", "nan"
     # The apply runs with --apply-concurrency (RECONCILER_CONCURRENCY, as a user would set it);
-    # the plans keep the default, so their figures are what a default run gets.
-    with (
-        environment({"RECONCILER_CONCURRENCY": str(args.apply_concurrency)}),
-        open_session(SessionOptions(config_path=config)) as session,
-    ):
-        (plan, live) = session.plan(PlanOptions())
-        before = world.counts()
-        cpu = time.process_time()
-        result, seconds = timed(lambda: session.apply(plan, live))
-        cpu = time.process_time() - cpu
-        used = world.since(before)
-        figures.add(
-            f"apply (concurrency {args.apply_concurrency})",
-            f"{seconds:.1f} s ({result.count('succeeded')} ok, {result.count('failed')} failed)",
-        )
-        figures.add("  the tool's CPU during the apply", f"{cpu:.2f} s")
-        figures.add("  dotmailer / Oro requests", f"{used.dotmailer} / {used.oro}")
+    # the plans keep the default, so their figures are what a default run gets. Its plan's
+    # refresh reads the same unchanged world as the cold plan did, so the apply's own requests
+    # are the child's less the cold plan's.
+    reads = used
+    before = world.counts()
+    applied, figures.rss["apply"] = in_command("apply", config, args.apply_concurrency)
+    used = world.since(before)
+    used.dotmailer -= reads.dotmailer
+    used.oro -= reads.oro
+    seconds = applied.seconds
+    figures.add(
+        f"apply (concurrency {args.apply_concurrency})",
+        f"{seconds:.1f} s ({applied.succeeded} ok, {applied.failed} failed)",
+    )
+    figures.add("  the tool's CPU during the apply", f"{applied.cpu:.2f} s")
+    figures.add("  dotmailer / Oro requests", f"{used.dotmailer} / {used.oro}")
     requests = used.dotmailer + used.oro
     latency = latency_floor(requests, args.apply_concurrency, args.latency_ms)
     figures.add(f"  floor: latency {requests}/{args.apply_concurrency} x {args.latency_ms:g} ms",
@@ -750,7 +833,7 @@ def run(
     figures.add("  HTTP floor, ratio", f"{apply_floor:.2f} s, {apply}x", "≤ 2x")
     before = world.counts()
     world.record()
-    timing = command_plan(config)
+    timing, figures.rss["no-change plan"] = in_command("plan", config, args.naive)
     recorded = world.recorded()
     used = world.since(before)
     figures.add(
@@ -762,10 +845,10 @@ def run(
     plan_nochange = ratio(timing.wall, nochange_floor)
     figures.add("  ratio to the floor", f"{plan_nochange}x", "≤ 2x (1,000)")
     if args.naive:
+        live = timing.live
+        assert live is not None  # kept by the child (keep_live)
         passwords = {username(i): PASSWORD for i in range(n)}
-        sent, naive = timed(
-            lambda: naive_refresh(timing.live, world.url, passwords, timing.read_workers)
-        )
+        sent, naive = timed(lambda: naive_refresh(live, world.url, passwords, timing.read_workers))
         figures.add("naive refresh (one GET per object)", f"{naive:.2f} s ({sent} requests)")
         figures.add("  ratio naive / product refresh", f"{naive / timing.refresh:.1f}x")
     return plan_cold, plan_nochange, apply
@@ -822,7 +905,17 @@ def rate_bound_apply(
         figures.add("  429 answers", str(sum(s.rate_limited for s in stats)), "≤ 1 per account")
 
 
+COMMANDS: dict[str, Callable[..., Any]] = {
+    "plan": command_plan,
+    "apply": command_apply,
+    "local compute": local_compute,
+}
+RESULTS: dict[str, type] = {"plan": PlanTiming, "apply": ApplyTiming}
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == [COMMAND_CHILD]:
+        sys.exit(_command_child(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])))
     # The collector as the console script sets it for a command (reconciler.cli.tune_gc), so the
     # plan and apply figures are those of `reconciler plan` / `apply`; in-process callers (the
     # tests) keep theirs.

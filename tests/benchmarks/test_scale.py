@@ -108,6 +108,14 @@ def test_a_tiny_run_prints_the_table(scale: ModuleType, capsys: pytest.CaptureFi
     )
     assert re.fullmatch(r"\d+\.\d\d s", rows["floor: YAML + max(latency, HTTP CPU) + JSON"])
     assert re.fullmatch(r"\d+\.\d\d s, \d+\.\d\dx", rows["HTTP floor, ratio"])
+    # Each command's memory is its own process's (a fresh interpreter per phase), beside the
+    # benchmark's own and the sandbox's.
+    for command in ("cold plan", "apply", "no-change plan", "local compute"):
+        assert re.fullmatch(r"\d+ MiB", rows[f"peak RSS, {command} (its own process)"]), command
+    assert re.fullmatch(
+        r"\d+ MiB", rows["peak RSS, this benchmark's process (floors, naive refresh)"]
+    )
+    assert re.fullmatch(r"\d+ MiB", rows["peak RSS, the sandbox's process"])
     last = out.rstrip("\n").splitlines()[-1]
     assert re.fullmatch(
         r"floor-ratio: plan_cold=\d+\.\d\d plan_nochange=\d+\.\d\d apply=\d+\.\d\d", last

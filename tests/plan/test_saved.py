@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 from pathlib import Path
 
@@ -9,12 +11,14 @@ import pytest
 
 from reconciler.errors import StalePlanError
 from reconciler.plan.compare import PlanOptions
-from reconciler.plan.ops import Plan
+from reconciler.plan.ops import CreateOp, DeleteOp, FieldChange, Plan, UpdateOp
 from reconciler.plan.saved import (
     PLAN_FILE_VERSION,
     SandboxSeed,
     SavedPlan,
     check_sandbox_seed,
+    op_to_dict,
+    plan_digest,
     read_plan_file,
     write_plan_file,
 )
@@ -62,3 +66,35 @@ def test_a_changed_sandbox_seed_makes_the_plan_stale() -> None:
         "the saved plan is stale; make a new plan:\n"
         "  the sandbox seed /work/seed.yaml changed since the plan was made"
     )
+
+
+def test_the_digest_is_that_of_the_whole_json_text_fed_one_op_at_a_time() -> None:
+    """plan_digest streams op by op (the apply's memory peak at 1,000 integrations was the
+    whole plan as dicts and text at once) but hashes the same text as before, so a plan file
+    written by an earlier version still verifies."""
+    loyalty = {"name": "LOYALTY", "type": "String", "visibility": "Private", "default": "é"}
+    emea = {"kind": "data_field", "integration": "emea"}
+    plan = dataclasses.replace(
+        PLAN,
+        ops=(
+            CreateOp(address="integration.emea.data_field.LOYALTY", reason="not_in_state",
+                     after=loyalty, **emea),
+            UpdateOp(address="integration.emea.data_field.LOYALTY", reason="config_changed",
+                     changes=(FieldChange("visibility", "Private", "Public"),),
+                     remote_ids={"dotmailer": "4711"}, **emea),
+            DeleteOp(address="integration.emea.data_field.OLD", reason="removed_from_config",
+                     before={**loyalty, "name": "OLD"}, **emea),
+        ),
+    )  # fmt: skip
+    ops = [op_to_dict(op) for op in plan.ops]
+    options = {"prune": True, "allow_replace": ["b", "a"], "integrations": []}
+
+    def sha(content: object) -> str:
+        text = json.dumps(content, sort_keys=True, default=str)
+        return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    assert plan_digest(plan) == sha(ops)
+    assert plan_digest(plan, options) == sha({"ops": ops, "options": options})
+    assert plan_digest(PLAN) == sha([])
+    assert plan_digest(PLAN, options) == sha({"ops": [], "options": options})
+    assert plan_digest(plan) != plan_digest(dataclasses.replace(plan, ops=plan.ops[:2]))
