@@ -1,94 +1,27 @@
 """Find the config files and parse them into documents that remember every node's position.
 
-YAML is composed into nodes (libyaml when available) and converted by hand, so that each value
-and each key keeps its 1-based line and column, and a repeated key is reported instead of being
-silently overwritten. Booleans follow YAML 1.2 (only true/false), so ``Yes``, ``No`` and ``NO``
-stay strings; timestamps stay strings too.
+The YAML itself (nodes, scalars, positions, duplicate keys) is ``yamlnodes.py``'s; a document
+keeps the positions of its shallow nodes and reads the rest again from its text when a
+diagnostic asks for one (:data:`~reconciler.config.yamlnodes.EAGER_DEPTH`).
 """
 
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.config.diagnostics import Diagnostic, YamlPath, format_path
 from reconciler.config.rules import rule
+from reconciler.config.yamlnodes import Converter, Loader, Position, nodes
 from reconciler.errors import Location
 
 SETTINGS_FILE = "reconciler.yaml"
 API_VERSION = "reconciler/v1"
 KINDS = ("DataFieldMapping", "Integration", "Owner")
 SETTINGS_KIND = "Settings"  # the pseudo-kind of reconciler.yaml
-
-Position = tuple[int, int]
-
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_BOOL = "tag:yaml.org,2002:bool"
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
-_STR = "tag:yaml.org,2002:str"
-
-
-class _Loader(_BaseLoader):  # type: ignore[misc]
-    """SafeLoader with YAML 1.2 booleans and no implicit timestamps.
-
-    Tag resolution is memoised per scalar text (keys and enum values repeat thousands of times
-    in a large estate) and path resolvers, which we never register, are skipped.
-    """
-
-    _tags: ClassVar[dict[tuple[str, bool], str]] = {}
-
-    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> Any:
-        if kind is ScalarNode and not implicit[0]:
-            return _STR  # a quoted scalar: BaseResolver's default, with no path resolvers
-        if kind is ScalarNode and len(value) <= 64:
-            key = (value, implicit[1])
-            tag = self._tags.get(key)
-            if tag is None:
-                tag = super().resolve(kind, value, implicit)
-                if len(self._tags) < 100_000:
-                    self._tags[key] = tag
-            return tag
-        return super().resolve(kind, value, implicit)
-
-    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-        return None
-
-    def ascend_resolver(self) -> None:
-        return None
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_BOOL, _TIMESTAMP)]
-    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-_CONSTRUCTOR = yaml.SafeLoader("")
-
-
-def _scalar_int(node: ScalarNode) -> object:
-    return _CONSTRUCTOR.construct_yaml_int(node)
-
-
-def _scalar_float(node: ScalarNode) -> object:
-    return _CONSTRUCTOR.construct_yaml_float(node)
-
-
-_SCALARS: dict[str, Callable[[ScalarNode], object]] = {
-    "tag:yaml.org,2002:null": lambda node: None,
-    _BOOL: lambda node: node.value.lower() == "true",
-    "tag:yaml.org,2002:int": _scalar_int,
-    "tag:yaml.org,2002:float": _scalar_float,
-}
 
 
 def display_path(path: Path) -> str:
@@ -123,6 +56,8 @@ class Document:
     # An environment's merged document (config/overlay.py): for each node that an overlay
     # supplied or that moved, its file and its path there.
     origins: dict[YamlPath, tuple[str, YamlPath]] = field(default_factory=dict, repr=False)
+    # Its file's text while the positions are those of EAGER_DEPTH only; None once complete.
+    text: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def kind(self) -> str | None:
@@ -142,8 +77,30 @@ class Document:
         ancestor that exists."""
         return self._where(path, key)[1]
 
+    def all_positions(self) -> tuple[dict[YamlPath, Position], dict[YamlPath, Position]]:
+        """Every node's position and every key's (completed from the text when partial)."""
+        if self.text is not None:
+            self._complete(self.text)
+        return self.positions, self.key_positions
+
+    def _complete(self, text: str) -> None:
+        loader = Loader(text)
+        try:
+            for index, node in enumerate(nodes(loader)):
+                if index == self.index:
+                    converter = Converter(self.file, depth=None)
+                    converter.convert(node, ())
+                    self.positions.update(converter.positions)
+                    self.key_positions.update(converter.key_positions)
+                    break
+        finally:
+            loader.dispose()
+        object.__setattr__(self, "text", None)  # frozen: the positions only ever grow
+
     def _where(self, path: YamlPath, key: bool) -> tuple[str, Position, YamlPath]:
         """The file, position and path there of the node at ``path`` (see :meth:`position`)."""
+        if self.text is not None and path not in (self.key_positions if key else self.positions):
+            self._complete(self.text)
         found = path
         if key and path in self.key_positions:
             position = self.key_positions[path]
@@ -171,64 +128,6 @@ class Document:
             message=message,
             rule=rule_id,
         )
-
-
-@dataclass
-class _Converter:
-    """Turns a node tree into plain data while recording positions and duplicate keys."""
-
-    file: str
-    positions: dict[YamlPath, Position] = field(default_factory=dict)
-    key_positions: dict[YamlPath, Position] = field(default_factory=dict)
-    duplicates: list[tuple[YamlPath, Position, Position]] = field(default_factory=list)
-
-    def convert(self, node: Node, path: YamlPath) -> object:
-        mark = node.start_mark
-        self.positions[path] = (mark.line + 1, mark.column + 1)
-        if isinstance(node, ScalarNode):
-            if node.tag == _STR:
-                return node.value
-            make = _SCALARS.get(node.tag)
-            return make(node) if make else node.value
-        if isinstance(node, SequenceNode):
-            convert = self.convert
-            return [convert(child, (*path, i)) for i, child in enumerate(node.value)]
-        if isinstance(node, MappingNode):
-            return self._mapping(node, path)
-        raise AssertionError(f"unexpected YAML node {type(node).__name__}")  # pragma: no cover
-
-    def _mapping(self, node: MappingNode, path: YamlPath) -> dict[str, object]:
-        result: dict[str, object] = {}
-        key_positions = self.key_positions
-        positions = self.positions
-        for key_node, value_node in node.value:
-            key = _key_text(key_node)
-            mark = key_node.start_mark
-            here = (mark.line + 1, mark.column + 1)
-            child = (*path, key)
-            if key in result:
-                self.duplicates.append((child, here, key_positions[child]))
-                continue
-            key_positions[child] = here
-            if type(value_node) is ScalarNode and value_node.tag == _STR:
-                # convert's first case inline: most values are strings (a call per node)
-                mark = value_node.start_mark
-                positions[child] = (mark.line + 1, mark.column + 1)
-                result[key] = value_node.value
-            else:
-                result[key] = self.convert(value_node, child)
-        return result
-
-
-def _key_text(node: Node) -> str:
-    """A mapping key as text (keys are names; ``1: x`` or ``true: x`` become "1", "True")."""
-    if isinstance(node, ScalarNode):
-        if node.tag == _STR:
-            return node.value if type(node.value) is str else str(node.value)
-        make = _SCALARS.get(node.tag)
-        value = make(node) if make else node.value
-        return value if isinstance(value, str) else str(value)
-    return str(_Converter("").convert(node, ()))
 
 
 def discover(path: Path) -> list[Path]:
@@ -262,13 +161,20 @@ def parse_file(path: Path, *, settings: bool = False) -> tuple[list[Document], l
         ]
     documents: list[Document] = []
     diagnostics: list[Diagnostic] = []
-    loader = _Loader(text)
+    loader = Loader(text)
     try:
-        for index, node in enumerate(_nodes(loader)):
-            converter = _Converter(file)
+        for index, node in enumerate(nodes(loader)):
+            converter = Converter(file)
             data = converter.convert(node, ())
             document = Document(
-                file, path, index, data, converter.positions, converter.key_positions, settings
+                file,
+                path,
+                index,
+                data,
+                converter.positions,
+                converter.key_positions,
+                settings,
+                text=text,
             )
             for child, here, first in converter.duplicates:
                 diagnostics.append(
@@ -297,11 +203,6 @@ def parse_file(path: Path, *, settings: bool = False) -> tuple[list[Document], l
     finally:
         loader.dispose()
     return documents, diagnostics
-
-
-def _nodes(loader: Any) -> Iterator[Node]:
-    while loader.check_node():
-        yield loader.get_node()
 
 
 def _at(document: Document, where: Position, path: YamlPath, rule_id: str, msg: str) -> Diagnostic:

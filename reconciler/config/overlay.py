@@ -23,7 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from reconciler.config.diagnostics import Diagnostic, YamlPath
-from reconciler.config.loader import Document, Position
+from reconciler.config.loader import Document
+from reconciler.config.yamlnodes import Position
 
 REMOVE = "$remove"
 # (kind, the list's path) -> the key that names its items.
@@ -147,6 +148,7 @@ class _Merge:
             data=data,
             positions=self.positions,
             key_positions=self.key_positions,
+            text=None,  # every position is in the merge's own
             origins={
                 path: origin for path, origin in self.origins.items() if origin != (home.file, path)
             },
@@ -156,10 +158,11 @@ class _Merge:
 
     def _mark(self, document: Document, source: YamlPath, target: YamlPath) -> None:
         """``target`` of the merged document is the node at ``source`` in ``document``."""
-        if source in document.positions:
-            self.positions[target] = document.positions[source]
-        if source in document.key_positions:
-            self.key_positions[target] = document.key_positions[source]
+        positions, key_positions = document.all_positions()
+        if source in positions:
+            self.positions[target] = positions[source]
+        if source in key_positions:
+            self.key_positions[target] = key_positions[source]
         self.origins[target] = (document.file, source)
 
     def _copy(

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.config.loader import discover, display_path, parse_file
+from reconciler.config.yamlnodes import EAGER_DEPTH
 
 
 def test_values_and_keys_keep_their_line_and_column(tmp_path: Path) -> None:
@@ -98,3 +99,35 @@ def test_display_path_answers_as_pathlib_does(
              str(tmp_path / "base" / "inside" / "c.yml"),
              str(tmp_path) + "//base/d.yaml"]  # fmt: skip
     assert [display_path(Path(n)) for n in names] == [_pathlib_display_path(Path(n)) for n in names]
+
+
+def test_deep_positions_are_read_again_from_the_text_only_when_asked(tmp_path: Path) -> None:
+    """The parse keeps the positions of nodes up to EAGER_DEPTH from the root (what building
+    the desired state locates); a deeper one, a diagnostic's, is parsed again from the text of
+    that document (the second of its file, after an empty one) the first time it is asked."""
+    file = tmp_path / "a.yaml"
+    file.write_text(
+        "kind: Owner\n---\n---\nkind: Integration\nspec:\n  dataFields:\n"
+        "    - name: A\n      type: String\n    - {name: B, type: Numeric}\n"
+    )
+    (_, document), problems = parse_file(file)
+    assert problems == []
+    assert document.index == 2
+    assert max(len(path) for path in document.positions) == EAGER_DEPTH
+    held = len(document.positions)
+    assert document.position(("spec", "dataFields", 1)) == (9, 7)  # held: no parse
+    assert document.text is not None and len(document.positions) == held
+    assert document.position(("spec", "dataFields", 1, "type"), key=True) == (9, 17)
+    assert document.text is None and len(document.positions) > held
+    assert document.position(("spec", "dataFields", 0, "type")) == (8, 13)
+    assert document.location(("spec", "dataFields", 1, "name")).line == 9
+
+
+def test_a_duplicate_key_deep_in_a_document_names_the_first(tmp_path: Path) -> None:
+    file = tmp_path / "a.yaml"
+    file.write_text("spec:\n  dataFields:\n    - name: A\n      type: String\n      name: B\n")
+    (document,), problems = parse_file(file)
+    assert [(p.line, p.column, p.path, p.message) for p in problems] == [
+        (5, 7, "spec.dataFields[0].name", 'duplicate key "name" (first at line 3, column 7)')
+    ]
+    assert document.data == {"spec": {"dataFields": [{"name": "A", "type": "String"}]}}

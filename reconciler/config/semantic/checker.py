@@ -7,7 +7,7 @@ names of every kind are checked here. Each diagnostic names a rule of
 
 from __future__ import annotations
 
-from reconciler.config.diagnostics import Diagnostic
+from reconciler.config.diagnostics import Diagnostic, YamlPath
 from reconciler.config.loader import Document
 from reconciler.config.semantic.common import IntegrationInfo, Reporter
 from reconciler.config.semantic.integrations import check_integration
@@ -35,7 +35,7 @@ class Checker(Reporter):
         ):
             self._unique_names(kind, documents)
         owner_names = sorted({name for doc in owners if (name := doc.name) is not None})
-        marketing_lists: dict[str, tuple[Location, str, str]] = {}
+        marketing_lists: dict[str, tuple[Document, YamlPath, str, str]] = {}
         infos: dict[str, IntegrationInfo] = {}
         for document in integrations:
             info = check_integration(self, document, owner_names, marketing_lists)

@@ -18,7 +18,6 @@ from reconciler.config.semantic.common import (
     as_str,
     labels_of,
 )
-from reconciler.errors import Location
 from reconciler.model import (
     BUILTIN_ADDRESS_BOOKS,
     BUILTIN_DATA_FIELDS,
@@ -33,7 +32,7 @@ def check_integration(
     reporter: Reporter,
     document: Document,
     owner_names: list[str],
-    marketing_lists: dict[str, tuple[Location, str, str]],
+    marketing_lists: dict[str, tuple[Document, YamlPath, str, str]],
 ) -> IntegrationInfo:
     spec = as_dict(as_dict(document.data).get("spec"))
     owner = as_str(spec.get("owner"))
@@ -149,7 +148,7 @@ def _address_books(
     reporter: Reporter,
     document: Document,
     items: list[object],
-    marketing_lists: dict[str, tuple[Location, str, str]],
+    marketing_lists: dict[str, tuple[Document, YamlPath, str, str]],
 ) -> None:
     reserved = {name.casefold(): name for name in BUILTIN_ADDRESS_BOOKS}
     first_at: dict[str, YamlPath] = {}
@@ -181,16 +180,20 @@ def _address_books(
         marketing_list = as_str(entry.get("marketingList"))
         if marketing_list is None:
             continue
-        here = document.location((*path, "marketingList"))
+        # The first book of each list, as where it is declared: its position is looked up only
+        # for a second book (a deep position is read again from the text, loader.EAGER_DEPTH).
         first = marketing_lists.setdefault(
-            marketing_list, (here, name or "?", document.name or "?")
+            marketing_list, (document, path, name or "?", document.name or "?")
         )
-        if first[0] != here:
+        if first[0] is document and first[1] == path:
+            continue
+        there = first[0].location((*first[1], "marketingList"))
+        if there != document.location((*path, "marketingList")):
             reporter.report(
                 document,
                 (*path, "marketingList"),
                 "addressbook.marketingList.unique",
                 f'marketing list "{marketing_list}" is already connected to address book '
-                f'"{first[1]}" of integration "{first[2]}" at {first[0]} (one address book '
+                f'"{first[2]}" of integration "{first[3]}" at {there} (one address book '
                 "per marketing list)",
             )
