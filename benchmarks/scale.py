@@ -18,7 +18,7 @@ own process's ``VmHWM``. A rate-bound phase applies ``--throttled`` more
 integrations whose accounts allow ``--rate`` CALLS/SECONDS (a tiered window, shortened).
 Prints one table with the targets beside the figures; asserts nothing. See docs/performance.md.
 
-"Naive refresh" (``naive_refresh``, in this file only) reads every object with its own GET, as a
+"Naive refresh" (``naive.py``, in the benchmarks only) reads every object with its own GET, as a
 generic per-resource provider (Terraform's REST provider) would: ``GET /v2/address-books/{id}``
 per address book; v2 has no GET of one data field, so ``GET /v2/data-fields`` (the whole list)
 once per data field; ``GET {api}/<type>/{id}`` per Oro integration, transport, data field,
@@ -30,28 +30,18 @@ from __future__ import annotations
 
 import argparse
 import gc
-import multiprocessing
-import os
 import pickle
-import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-import httpx
-import yaml
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # floor.py, table.py, beside this file
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # estate, floor, naive, table, world
+from estate import ORO_SECRET, PASSWORD, generate_estate, sandbox_seed, username
 from floor import (
     Recorded,
     compose_cpu,
@@ -60,13 +50,14 @@ from floor import (
     ratio_line,
     replay,
 )
+from naive import naive_refresh
 from table import table
+from world import World, environment, peak_rss_mib
 
 from reconciler.config import load_desired_state, validate_config
 from reconciler.model import (
     BusinessUnit,
     DesiredState,
-    LiveIntegration,
     LiveUser,
     LiveWorld,
     MarketingList,
@@ -76,172 +67,11 @@ from reconciler.plan.compare import PlanOptions, build_plan
 from reconciler.plan.ops import address
 from reconciler.plan.render import render
 from reconciler.plan.steps import Kind
-from reconciler.providers.http import Caller
 from reconciler.refresh import read_workers
-from reconciler.sandbox.core import Faults, Request, Response, SandboxServer
-from reconciler.sandbox.world import Sandbox
 from reconciler.session import SessionOptions, open_session
 from reconciler.state import Snapshot
 
-TYPES = ("String", "Numeric", "Date", "Boolean")
-MAX_DATA_FIELDS = 200  # the seed's custom entity fields cover --data-fields up to this
-DEFAULTS = {"String": "bronze", "Numeric": 10, "Date": "2024-01-01T00:00:00", "Boolean": "No"}
-TEAMS = ("crm", "retail", "web")
-PASSWORD = "bench-dotmailer-pw"  # sandbox-only value, shared by every generated account
-ORO_SECRET = "bench-oro-secret"  # sandbox-only value
-ORO_API = "/admin/api"
-
-
-# --- the estate -----------------------------------------------------------------------------
-
-
-def username(index: int) -> str:
-    return f"apiuser-{index:04d}@apiconnector.com"
-
-
-def integration_yaml(index: int, data_fields: int, books: int) -> str:
-    team = TEAMS[index % 3]
-    lines = [
-        "apiVersion: reconciler/v1",
-        "kind: Integration",
-        "metadata:",
-        f"  name: account-{index:04d}",
-        f"  labels: {{team: {team}, region: r{index % 3 + 1}}}",
-        "spec:",
-        "  owner: marketing-ops",
-        "  connection:",
-        f"    username: {username(index)}",
-        "    password: {env: BENCH_DOTMAILER_PASSWORD}",
-        "  sync: {onChange: true}",
-        "  dataFields:",
-    ]
-    for number in range(data_fields):
-        kind = TYPES[number % 4]
-        lines.append(
-            f"    - {{name: FIELD_{number:02d}, type: {kind}, visibility: Private, "
-            f"default: {DEFAULTS[kind]!r}, notes: field {number}}}"
-        )
-    lines.append("  addressBooks:" if books else "  addressBooks: []")
-    for number in range(books):
-        lines.append(
-            f"    - {{name: Book {number} of {index}, visibility: Public, "
-            f"marketingList: {marketing_list(index, number)}, createEntities: false}}"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def marketing_list(index: int, number: int) -> str:
-    return f"List {index}-{number}"
-
-
-def mappings_yaml(indexes: range, data_fields: int) -> str:
-    """Three mappings shared by the whole estate: two by label selector, one by a list."""
-
-    def mapping(name: str, selection: str, entity: str) -> str:
-        fields = "".join(
-            f"    - {{dataField: FIELD_{n:02d}, entityFields: [field{n}]}}\n"
-            for n in range(0, data_fields, 4)  # String fields only: any Oro type fits
-        )
-        return (
-            "apiVersion: reconciler/v1\nkind: DataFieldMapping\n"
-            f"metadata: {{name: {name}}}\nspec:\n  integrations: {selection}\n"
-            f"  entity: {entity}\n  syncPriority: 10\n  fields:\n"
-            "    - {dataField: FIRSTNAME, entityFields: [firstName], twoWaySync: true}\n"
-            "    - {dataField: FULLNAME, entityFields: [firstName, lastName]}\n"
-            f"{fields}"
-        )
-
-    teams = {TEAMS[i % 3] for i in indexes}
-    listed = ", ".join(f"account-{i:04d}" for i in indexes if i % 2 == 0)
-    documents = [
-        mapping(f"contacts-{team}", f"{{matchLabels: {{team: {team}}}}}", "contact")
-        for team in TEAMS[:2]
-        if team in teams  # a selector that selects nothing is an error
-    ]
-    if listed:
-        documents.append(mapping("leads", f"[{listed}]", "lead"))
-    return "---\n".join(documents)
-
-
-def generate_estate(
-    directory: Path, *, integrations: int, data_fields: int = 30, books: int = 5, first: int = 0
-) -> None:
-    """Write the estate's YAML into ``directory`` (reconciler.yaml, owners, N files, mappings):
-    integrations ``first`` .. ``first + integrations - 1``."""
-    (directory / "reconciler.yaml").write_text("prune: {enabled: false}\n", encoding="utf-8")
-    (directory / "owners.yaml").write_text(
-        "apiVersion: reconciler/v1\nkind: Owner\nmetadata: {name: marketing-ops}\n"
-        "spec: {username: mkt.ops, organization: ACME}\n",
-        encoding="utf-8",
-    )
-    folder = directory / "integrations"
-    folder.mkdir()
-    indexes = range(first, first + integrations)
-    for index in indexes:
-        (folder / f"account-{index:04d}.yaml").write_text(
-            integration_yaml(index, data_fields, books), encoding="utf-8"
-        )
-    (directory / "mappings.yaml").write_text(mappings_yaml(indexes, data_fields), encoding="utf-8")
-
-
-# The main estate's accounts: a tiered limit that an apply of 36 calls never reaches.
-ROOMY_LIMIT = {"mode": "tiered", "perMinute": 600, "windowSeconds": 60}
-
-
-def sandbox_seed(
-    *,
-    integrations: int,
-    books: int,
-    calls: int,
-    window_seconds: int,
-    throttled_from: int = 0,
-    oro_max_page: int = -1,
-) -> dict[str, Any]:
-    """N dotmailer accounts with a tiered limit (``calls`` per ``window_seconds`` from index
-    ``throttled_from`` on, ROOMY_LIMIT before it), and the Oro side the estate needs."""
-    tight = {"mode": "tiered", "perMinute": calls, "windowSeconds": window_seconds}
-    accounts = [
-        {
-            "username": username(index),
-            "password": PASSWORD,
-            "region": f"r{index % 3 + 1}",
-            "rateLimit": dict(tight if index >= throttled_from else ROOMY_LIMIT),
-            "dataFields": [],
-            "addressBooks": [],
-        }
-        for index in range(integrations)
-    ]
-    lists = [
-        {"name": marketing_list(index, number), "entity": "contact"}
-        for index in range(integrations)
-        for number in range(books)
-    ]
-    return {
-        "dotmailer": {"accounts": accounts},
-        "oro": {
-            "settings": {"maxPageSize": oro_max_page},  # oro_api.max_entities; -1: no cap
-            "clients": [{"id": "bench", "secret": ORO_SECRET}],
-            "organizations": [{"name": "ACME"}],
-            "businessUnits": [{"name": "Main", "organization": "ACME"}],
-            "users": [{"username": "mkt.ops", "organization": "ACME", "enabled": True}],
-            "marketingLists": lists,
-            # The custom fields the mappings read (text: any data-field type's String fits).
-            "entities": {
-                entity: {f"field{n}": "string" for n in range(0, MAX_DATA_FIELDS, 4)}
-                for entity in ("contact", "lead")
-            },
-            "integrations": [],
-        },
-    }
-
-
 # --- measuring --------------------------------------------------------------------------------
-
-
-@dataclass
-class Counts:
-    dotmailer: int = 0
-    oro: int = 0
 
 
 @dataclass
@@ -256,150 +86,11 @@ class Figures:
         return table([("measure", "value", "target"), *self.rows])
 
 
-def _serve_world(
-    seed: dict[str, Any], latency_ms: float, data_dir: Path | None, conn: Connection
-) -> None:
-    """The sandbox: in memory (or persisted per request), behind a latency-adding server."""
-    if data_dir is None:
-        sandbox = Sandbox.in_memory(seed)
-    else:
-        seed_file = data_dir.parent / "seed.yaml"
-        seed_file.write_text(yaml.safe_dump(seed), encoding="utf-8")
-        sandbox = Sandbox.open(data_dir, seed_file)
-    server = SandboxServer(sandbox.apps, faults=Faults(latency_ms=latency_ms)).start()
-    recorded: list[Recorded] | None = None
-
-    def record(request: Request, _response: Response) -> None:
-        if recorded is not None:  # list.append is atomic: the handler threads share the list
-            query = tuple((k, v) for k, values in request.query.items() for v in values)
-            recorded.append((request.method, request.path, query, tuple(request.headers.items()),
-                             request.body))  # fmt: skip
-
-    server.after_app = record
-    conn.send(server.url)
-    while True:
-        command = conn.recv()
-        if command == "record":
-            recorded = []
-            conn.send("recording")
-        elif command == "recorded":
-            conn.send(recorded or [])
-            recorded = None
-        elif command == "rss":
-            conn.send(peak_rss_mib())
-        elif command == "cpu":
-            conn.send(time.process_time())  # all the sandbox's threads
-        elif command == "counts":
-            conn.send((sandbox.requests["dotmailer"], sandbox.requests["oro"]))
-        elif command == "windows":
-            conn.send(
-                {
-                    name: (account.rate_limit.windowSeconds, dict(account.window_log))
-                    for name, account in sandbox.dotmailer.accounts.items()
-                }
-            )
-        else:
-            server.stop()
-            conn.send("stopped")
-            return
-
-
-class World:
-    """The sandbox and its request counters.
-
-    By default it runs in a child process, so the tool's figures (wall time, CPU, RSS) are the
-    tool's: in one process the emulators' HTTP handling competes for the GIL with the client.
-    ``in_process`` runs it in a thread of this process instead.
-    """
-
-    def __init__(
-        self,
-        seed: dict[str, Any],
-        latency_ms: float,
-        data_dir: Path | None,
-        *,
-        in_process: bool = False,
-    ) -> None:
-        context = multiprocessing.get_context("fork")
-        self._conn, child = context.Pipe()
-        self._thread: threading.Thread | None = None
-        self._process: BaseProcess | None = None
-        args = (seed, latency_ms, data_dir, child)
-        if in_process:
-            self._thread = threading.Thread(target=_serve_world, args=args, daemon=True)
-            self._thread.start()
-        else:
-            self._process = context.Process(target=_serve_world, args=args, daemon=True)
-            self._process.start()
-        self.url: str = self._conn.recv()
-
-    def _ask(self, command: str) -> Any:
-        self._conn.send(command)
-        return self._conn.recv()
-
-    def counts(self) -> Counts:
-        dotmailer, oro = self._ask("counts")
-        return Counts(dotmailer, oro)
-
-    def since(self, before: Counts) -> Counts:
-        now = self.counts()
-        return Counts(now.dotmailer - before.dotmailer, now.oro - before.oro)
-
-    def record(self) -> None:
-        """Start recording every request the sandbox answers (for the floor's replay)."""
-        self._ask("record")
-
-    def recorded(self) -> list[Recorded]:
-        """The requests answered since :meth:`record`; stops recording."""
-        result: list[Recorded] = self._ask("recorded")
-        return result
-
-    def windows(self) -> dict[str, tuple[int, dict[float, int]]]:
-        """Per account: the window length and the calls admitted per window start."""
-        result: dict[str, tuple[int, dict[float, int]]] = self._ask("windows")
-        return result
-
-    def cpu(self) -> float:
-        """CPU seconds the sandbox process has used so far (all its threads)."""
-        result: float = self._ask("cpu")
-        return result
-
-    def peak_rss_mib(self) -> float:
-        """The sandbox process's own peak RSS (MiB)."""
-        result: float = self._ask("rss")
-        return result
-
-    def stop(self) -> None:
-        self._ask("stop")
-        if self._process is not None:
-            self._process.join(timeout=10)
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-
-@contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def timed(call: Callable[[], Any]) -> tuple[Any, float]:
     gc.collect()
     started = time.perf_counter()
     result = call()
     return result, time.perf_counter() - started
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def memory_high_water_mib() -> float:
@@ -520,79 +211,6 @@ def command_apply(config: Path, concurrency: int) -> ApplyTiming:
         result, seconds = timed(lambda: session.apply(plan, live))
         cpu = time.process_time() - cpu
     return ApplyTiming(seconds, cpu, result.count("succeeded"), result.count("failed"))
-
-
-# --- naive refresh (the comparison, not the product) ------------------------------------------
-
-
-def naive_refresh(
-    world: LiveWorld, server_url: str, passwords: dict[str, str], workers: int
-) -> int:
-    """Read every object of ``world`` with its own GET; returns the number of requests sent.
-
-    Each integration's objects are read by one worker in turn (one account, one client), like
-    the product's refresh, ``workers`` integrations at a time. Requests go through the product's
-    retry and rate-limit policy (``Caller``, one ``RateLimiter`` per account): a generic provider
-    has to live with the same limits.
-    """
-    token = httpx.post(
-        f"{server_url}/oauth2-token",
-        json={
-            "grant_type": "client_credentials",
-            "client_id": "bench",
-            "client_secret": ORO_SECRET,
-        },
-    ).json()["access_token"]
-    oro_headers = {"Authorization": f"Bearer {token}", "Accept": "application/vnd.api+json"}
-    sent = 0
-    lock = threading.Lock()
-
-    def get(caller: Caller, path: str) -> httpx.Response:
-        nonlocal sent
-        response = caller.request("GET", path, idempotent=True)
-        with lock:
-            sent += 1
-        return response
-
-    with httpx.Client(base_url=server_url, headers=oro_headers) as oro_http:
-        oro = Caller(oro_http, service="oro")
-        for user in world.users:
-            get(oro, f"{ORO_API}/users/{user.id}")
-        for organization in world.organizations:
-            get(oro, f"{ORO_API}/organizations/{organization.id}")
-
-        def read(live: LiveIntegration) -> None:
-            user = username(int(live.name.rsplit("-", 1)[1]))
-            with httpx.Client(
-                base_url=server_url,
-                auth=(user, passwords[user]),
-                headers={"Accept": "application/json"},
-            ) as dm_http:
-                dm = Caller(dm_http, service="dotmailer")
-                info = get(dm, "/v2/account-info").json()
-                endpoint = next(
-                    p["value"] for p in info["properties"] if p["name"] == "ApiEndpoint"
-                )
-                base = endpoint.removeprefix(server_url).rstrip("/")
-                for _ in live.oro_fields:  # v2 has no GET of one data field: the list, each time
-                    get(dm, f"{base}/v2/data-fields")
-                for book in live.oro_books:
-                    get(dm, f"{base}/v2/address-books/{book.origin_id}")
-            if live.oro is not None:
-                get(oro, f"{ORO_API}/integrationchannels/{live.oro.id}")
-                get(oro, f"{ORO_API}/dotmailertransports/{live.oro.transport_id}")
-            for data_field in live.oro_fields:
-                get(oro, f"{ORO_API}/dotmailerdatafields/{data_field.id}")
-            for book in live.oro_books:
-                get(oro, f"{ORO_API}/dotmaileraddressbooks/{book.id}")
-                if book.marketing_list_id:
-                    get(oro, f"{ORO_API}/marketinglists/{book.marketing_list_id}")
-            for mapping in live.oro_mappings:
-                get(oro, f"{ORO_API}/dotmailerdatafieldmappings/{mapping.id}")
-
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(read, world.integrations))
-    return sent
 
 
 # --- local compute (no HTTP) -----------------------------------------------------------------
