@@ -88,7 +88,9 @@ class Reads:
 
     ``integrations``: the names the world holds (every Oro integration too when
     ``all_integrations``); ``usernames``/``user_ids``: the Oro users to look up; ``entities``:
-    the entities whose fields' types to read; ``accounts``: the dotmailer accounts to read."""
+    the entities whose fields' types to read; ``accounts``: the dotmailer accounts to read;
+    ``channels``: Oro's integrations when the caller has listed them already (``import`` does,
+    to choose what to read), so they are not listed again."""
 
     integrations: Collection[str] = ()
     all_integrations: bool = False
@@ -96,6 +98,7 @@ class Reads:
     user_ids: Sequence[str] = ()
     entities: Sequence[str] = ()
     accounts: Sequence[Account] = ()
+    channels: Sequence[OroIntegration] | None = None
 
 
 def refresh(
@@ -142,13 +145,14 @@ def read_world(oro: OroReader, reads: Reads, *, concurrency: int = 4) -> LiveWor
         organizations = pool.submit(oro.list_organizations)
         units = pool.submit(oro.list_business_units)
         lists = pool.submit(oro.list_marketing_lists)
-        channels = pool.submit(oro.list_integrations)
+        channels = pool.submit(oro.list_integrations) if reads.channels is None else None
         fields = pool.submit(oro.list_data_fields)
         books = pool.submit(oro.list_address_books)
         mappings = pool.submit(oro.list_mappings)
         entities = {e: pool.submit(oro.entity_fields, e) for e in reads.entities}
         remote = _read_dotmailer(reads.accounts, workers)
-        oro_channels = {c.name: c for c in channels.result()}
+        listed = channels.result() if channels is not None else reads.channels or ()
+        oro_channels = {c.name: c for c in listed}
         # Grouped once by channel: a scan of every list per integration was O(N^2) (30 million
         # comparisons for 1,000 integrations; docs/performance.md).
         fields_of = _by_channel(fields.result())

@@ -191,7 +191,7 @@ def _read(
         if c.name in passwords
     ]
     owners = sorted({c.owner_user_id for c in in_scope if c.owner_user_id is not None})
-    reads = Reads(integrations=names, user_ids=owners, accounts=accounts)
+    reads = Reads(integrations=names, user_ids=owners, accounts=accounts, channels=channels)
     try:
         return read_world(oro, reads, concurrency=settings.concurrency)
     finally:

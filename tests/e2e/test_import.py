@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -555,3 +556,20 @@ def test_the_report_as_json(world: World, capsys: pytest.CaptureFixture[str]) ->
         ],
         "state": display_url(world.state_url),
     }
+
+
+def test_oros_lists_are_read_once_each(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    """import lists Oro's integrations to choose what to read, then reads the world with those
+    (it listed them twice): one request per list."""
+    converge(world, capsys)
+    world.forget_state()
+    asked: list[str] = []
+    world.server.after_app = lambda request, _response: asked.append(
+        f"{request.method} {request.path}"
+    )
+    imported = world.cli("import", "--out", "estate", "--config", str(world.config),
+                         capsys=capsys)  # fmt: skip
+    assert imported.code == 0, imported.err
+    lists = Counter(a for a in asked if a.startswith("GET /admin/api/") and a.count("/") == 3)
+    assert lists["GET /admin/api/integrationchannels"] == 1
+    assert set(lists.values()) == {1}, lists
