@@ -1,5 +1,6 @@
 """Benchmark ``validate`` on a large estate: 200 integrations, 30 data fields and 5 address
-books each, 3 mappings shared through labels and lists.
+books each, 3 mappings shared through labels and lists (benchmarks/estate.py, the estate
+benchmarks/scale.py plans).
 
     .venv/bin/python benchmarks/validate.py [--integrations N]
 
@@ -18,79 +19,16 @@ import time
 import tracemalloc
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # estate.py, beside this file
+from estate import generate_estate
+
 from reconciler.config import validate_config
 from reconciler.config.core import Validation
 
-TYPES = ("String", "Numeric", "Date", "Boolean")
-DEFAULTS = {"String": "bronze", "Numeric": 10, "Date": "2024-01-01", "Boolean": "No"}
-
-
-def integration(index: int) -> str:
-    team = ("crm", "retail", "web")[index % 3]
-    lines = [
-        "apiVersion: reconciler/v1",
-        "kind: Integration",
-        "metadata:",
-        f"  name: account-{index:03d}",
-        f"  labels: {{team: {team}, region: r{index % 3 + 1}}}",
-        "spec:",
-        "  owner: marketing-ops",
-        "  connection:",
-        f"    username: apiuser-{index:03d}@apiconnector.com",
-        f"    password: {{env: DOTMAILER_{index:03d}_PASSWORD}}",
-        "  dataFields:",
-    ]
-    for number in range(30):
-        kind = TYPES[number % 4]
-        lines.append(
-            f"    - {{name: FIELD_{number:02d}, type: {kind}, visibility: Private, "
-            f"default: {DEFAULTS[kind]!r}, notes: field {number}}}"
-        )
-    lines.append("  addressBooks:")
-    for number in range(5):
-        lines.append(
-            f"    - {{name: Book {number} of {index}, visibility: Public, "
-            f"marketingList: List {index}-{number}, createEntities: false}}"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def mappings(count: int) -> str:
-    def mapping(name: str, selection: str, entity: str) -> str:
-        fields = "\n".join(
-            f"    - {{dataField: FIELD_{n:02d}, entityFields: [field{n}]}}" for n in range(0, 30, 4)
-        )
-        return (
-            "apiVersion: reconciler/v1\nkind: DataFieldMapping\n"
-            f"metadata: {{name: {name}}}\nspec:\n  integrations: {selection}\n"
-            f"  entity: {entity}\n  syncPriority: 10\n  fields:\n"
-            "    - {dataField: FIRSTNAME, entityFields: [firstName], twoWaySync: true}\n"
-            "    - {dataField: FULLNAME, entityFields: [firstName, lastName]}\n"
-            f"{fields}\n"
-        )
-
-    listed = ", ".join(f"account-{i:03d}" for i in range(0, count, 2))
-    return "---\n".join(
-        [
-            mapping("contacts-crm", "{matchLabels: {team: crm}}", "contact"),
-            mapping("contacts-rest", "{matchLabels: {team: retail}}", "contact"),
-            mapping("leads", f"[{listed}]", "lead"),
-        ]
-    )
-
 
 def generate(directory: Path, count: int) -> int:
-    (directory / "owners.yaml").write_text(
-        "apiVersion: reconciler/v1\nkind: Owner\nmetadata: {name: marketing-ops}\n"
-        "spec: {username: mkt.ops, organization: ACME}\n",
-        encoding="utf-8",
-    )
-    (directory / "integrations").mkdir()
-    for index in range(count):
-        (directory / "integrations" / f"account-{index:03d}.yaml").write_text(
-            integration(index), encoding="utf-8"
-        )
-    (directory / "mappings.yaml").write_text(mappings(count), encoding="utf-8")
+    """benchmarks/scale.py's estate (estate.py) of ``count`` integrations; its YAML's size."""
+    generate_estate(directory, integrations=count)
     return sum(f.stat().st_size for f in directory.rglob("*.yaml"))
 
 

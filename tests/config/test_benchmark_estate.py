@@ -26,13 +26,13 @@ def test_generated_estate_is_valid(tmp_path: Path) -> None:
     assert validation.state is not None
     assert [len(i.data_fields) for i in validation.state.integrations] == [30] * 6
     assert [len(i.address_books) for i in validation.state.integrations] == [5] * 6
-    # contacts-crm selects accounts 0 and 3, contacts-rest 1 and 4, leads the even ones
+    # contacts-crm selects accounts 0 and 3, contacts-retail 1 and 4, leads the even ones
     assert [(m.name, m.integration) for m in validation.state.mappings] == [
-        ("contacts-crm", "account-000"),
-        ("leads", "account-000"),
-        ("contacts-rest", "account-001"),
-        ("leads", "account-002"),
-        ("contacts-crm", "account-003"),
-        ("contacts-rest", "account-004"),
-        ("leads", "account-004"),
+        ("contacts-crm", "account-0000"),
+        ("leads", "account-0000"),
+        ("contacts-retail", "account-0001"),
+        ("leads", "account-0002"),
+        ("contacts-crm", "account-0003"),
+        ("contacts-retail", "account-0004"),
+        ("leads", "account-0004"),
     ]
