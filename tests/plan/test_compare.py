@@ -46,6 +46,7 @@ from reconciler.plan.ops import (
     SyncOp,
     UpdateOp,
 )
+from reconciler.plan.values import remote_fingerprint
 from reconciler.state import ObjectRecord, Snapshot
 
 CONTACT = "Oro\\Bundle\\ContactBundle\\Entity\\Contact"
@@ -686,3 +687,20 @@ def test_a_delete_that_frees_a_name_runs_before_the_rename_that_takes_it() -> No
         ("delete", "integration.emea.address_book.Leads"),
         ("update", "integration.emea.address_book.LEADS"),
     ]
+
+
+def test_a_data_fields_update_and_replace_carry_the_live_pairs_fingerprint() -> None:
+    """The fingerprint is hashed only for an op (not for the unchanged fields of a plan), and
+    each op that touches a live field still carries the hash of its dotmailer and Oro pair: the
+    stale check of a saved plan compares it."""
+    live = converged_live()
+    expected = remote_fingerprint(live.remote_fields[0], live.oro_fields[0])
+    noted = integration(data_fields=(DataField("LOYALTY", "String", "Private", "bronze", "n"),))
+    retyped = integration(data_fields=(DataField("LOYALTY", "Numeric", "Private", 3),))
+    for changed, kind in ((noted, UpdateOp), (retyped, ReplaceOp)):
+        plan = build_plan(
+            desired(changed), world(live), converged_state(), FP, PlanOptions(prune=True)
+        )
+        (op,) = (op for op in plan.ops if op.kind == "data_field")
+        assert isinstance(op, kind)
+        assert op.remote_fingerprint == expected != ""
