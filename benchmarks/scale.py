@@ -52,7 +52,7 @@ from floor import (
 )
 from naive import naive_refresh
 from table import table
-from world import World, environment, peak_rss_mib
+from world import World, environment, memory_high_water_mib, peak_rss_mib
 
 from reconciler.config import load_desired_state, validate_config
 from reconciler.model import (
@@ -91,16 +91,6 @@ def timed(call: Callable[[], Any]) -> tuple[Any, float]:
     started = time.perf_counter()
     result = call()
     return result, time.perf_counter() - started
-
-
-def memory_high_water_mib() -> float:
-    """This process's peak RSS since its last exec (``VmHWM``, Linux). Not ``ru_maxrss``: the
-    kernel carries that across fork and exec, so a spawned child would start from its parent's
-    size at the spawn."""
-    for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024  # kB
-    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 COMMAND_CHILD = "--command-child"  # argv[1] of a child run by in_command

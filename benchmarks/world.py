@@ -33,6 +33,16 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def memory_high_water_mib() -> float:
+    """This process's peak RSS since its last exec (``VmHWM``, Linux). Not ``ru_maxrss``: the
+    kernel carries that across fork and exec, so a spawned child would start from its parent's
+    size at the spawn."""
+    for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024  # kB
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def _serve_world(
     seed: dict[str, Any], latency_ms: float, data_dir: Path | None, conn: Connection
 ) -> None:
