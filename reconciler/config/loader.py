@@ -8,6 +8,7 @@ diagnostic asks for one (:data:`~reconciler.config.yamlnodes.EAGER_DEPTH`).
 from __future__ import annotations
 
 import os
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import yaml
 
 from reconciler.config.diagnostics import Diagnostic, YamlPath, format_path
 from reconciler.config.rules import rule
-from reconciler.config.yamlnodes import Converter, Loader, Position, nodes
+from reconciler.config.yamlnodes import Converter, Position, documents
 from reconciler.errors import Location
 
 SETTINGS_FILE = "reconciler.yaml"
@@ -84,17 +85,14 @@ class Document:
         return self.positions, self.key_positions
 
     def _complete(self, text: str) -> None:
-        loader = Loader(text)
-        try:
-            for index, node in enumerate(nodes(loader)):
+        with closing(documents(text)) as roots:
+            for index, node in enumerate(roots):
                 if index == self.index:
                     converter = Converter(self.file, depth=None)
                     converter.convert(node, ())
                     self.positions.update(converter.positions)
                     self.key_positions.update(converter.key_positions)
                     break
-        finally:
-            loader.dispose()
         object.__setattr__(self, "text", None)  # frozen: the positions only ever grow
 
     def _where(self, path: YamlPath, key: bool) -> tuple[str, Position, YamlPath]:
@@ -159,36 +157,36 @@ def parse_file(path: Path, *, settings: bool = False) -> tuple[list[Document], l
         return [], [
             Diagnostic(file, 1, 1, "error", "(file)", f"cannot read: {reason}", "file.read")
         ]
-    documents: list[Document] = []
+    found: list[Document] = []
     diagnostics: list[Diagnostic] = []
-    loader = Loader(text)
     try:
-        for index, node in enumerate(nodes(loader)):
-            converter = Converter(file)
-            data = converter.convert(node, ())
-            document = Document(
-                file,
-                path,
-                index,
-                data,
-                converter.positions,
-                converter.key_positions,
-                settings,
-                text=text,
-            )
-            for child, here, first in converter.duplicates:
-                diagnostics.append(
-                    _at(
-                        document,
-                        here,
-                        child,
-                        "yaml.duplicate-key",
-                        f'duplicate key "{child[-1]}" (first at line {first[0]}, '
-                        f"column {first[1]})",
-                    )
+        with closing(documents(text)) as roots:
+            for index, node in enumerate(roots):
+                converter = Converter(file)
+                data = converter.convert(node, ())
+                document = Document(
+                    file,
+                    path,
+                    index,
+                    data,
+                    converter.positions,
+                    converter.key_positions,
+                    settings,
+                    text=text,
                 )
-            if data is not None:
-                documents.append(document)
+                for child, here, first in converter.duplicates:
+                    diagnostics.append(
+                        _at(
+                            document,
+                            here,
+                            child,
+                            "yaml.duplicate-key",
+                            f'duplicate key "{child[-1]}" (first at line {first[0]}, '
+                            f"column {first[1]})",
+                        )
+                    )
+                if data is not None:
+                    found.append(document)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -200,9 +198,7 @@ def parse_file(path: Path, *, settings: bool = False) -> tuple[list[Document], l
         )
     except yaml.YAMLError as exc:  # reader errors (control characters) carry no mark
         diagnostics.append(Diagnostic(file, 1, 1, "error", "(file)", str(exc), "yaml.syntax"))
-    finally:
-        loader.dispose()
-    return documents, diagnostics
+    return found, diagnostics
 
 
 def _at(document: Document, where: Position, path: YamlPath, rule_id: str, msg: str) -> Diagnostic:

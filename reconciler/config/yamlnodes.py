@@ -8,7 +8,7 @@ stay strings; timestamps stay strings too. ``loader.py`` makes documents of it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -159,6 +159,13 @@ def key_text(node: Node) -> str:
     return str(Converter("").convert(node, ()))
 
 
-def nodes(loader: Any) -> Iterator[Node]:
-    while loader.check_node():
-        yield loader.get_node()
+def documents(text: str) -> Generator[Node, None, None]:
+    """The root node of each YAML document of ``text``, composed one at a time (a syntax error
+    is raised when the document holding it is reached); the loader is disposed of when the
+    iteration ends, however it ends."""
+    loader = Loader(text)
+    try:
+        while loader.check_node():
+            yield loader.get_node()
+    finally:
+        loader.dispose()
